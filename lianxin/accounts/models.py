@@ -1,0 +1,188 @@
+"""Staff and residents, roles and their data scopes."""
+
+import hashlib
+import secrets
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from lianxin.core import crypto
+from lianxin.core.scoping import CHANGE, Scope
+
+
+class AccountKind(models.TextChoices):
+    STAFF = "staff", _("工作人员")
+    RESIDENT = "resident", _("居民")
+
+
+class User(AbstractUser):
+    kind = models.CharField(
+        _("账号类型"), max_length=10, choices=AccountKind.choices, default=AccountKind.STAFF
+    )
+    display_name = models.CharField(_("姓名"), max_length=60, blank=True)
+    org_unit = models.ForeignKey(
+        "regions.Region", verbose_name=_("所属单位"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )
+    # Residents sign in with their phone: kept encrypted, found by keyed digest.
+    phone_encrypted = models.TextField(_("手机号（加密）"), blank=True)
+    phone_digest = models.CharField(_("手机号摘要"), max_length=64, blank=True, db_index=True)
+    failed_logins = models.PositiveSmallIntegerField(_("连续登录失败次数"), default=0)
+    locked_until = models.DateTimeField(_("锁定至"), null=True, blank=True)
+
+    objects = UserManager()
+
+    class Meta:
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["phone_digest"], condition=~models.Q(phone_digest=""),
+                name="unique_phone_digest",
+            )
+        ]
+
+    def __str__(self):
+        return self.display_name or self.username
+
+    @property
+    def is_resident(self) -> bool:
+        return self.kind == AccountKind.RESIDENT
+
+    @property
+    def is_staff_member(self) -> bool:
+        return self.kind == AccountKind.STAFF
+
+    @property
+    def phone(self) -> str:
+        return crypto.decrypt(self.phone_encrypted)
+
+    @property
+    def phone_masked(self) -> str:
+        return crypto.mask_phone(self.phone) if self.phone_encrypted else ""
+
+    def set_phone(self, phone: str) -> None:
+        phone = crypto.normalize_phone(phone)
+        self.phone_encrypted = crypto.encrypt(phone)
+        self.phone_digest = crypto.digest(phone) if phone else ""
+
+    @property
+    def is_locked(self) -> bool:
+        return bool(self.locked_until and self.locked_until > timezone.now())
+
+    def compute_scope(self, action: str) -> Scope:
+        if self.is_superuser:
+            return Scope(everything=True)
+        if not self.is_staff_member:
+            return Scope()  # residents see no staff data at all
+        subtree, exact, own = set(), set(), False
+        assignments = self.role_assignments.select_related("role", "region").prefetch_related(
+            "custom_regions"
+        )
+        for a in assignments:
+            if action == CHANGE and not a.role.can_write:
+                continue
+            if a.scope == DataScope.SUBTREE:
+                subtree.add(a.region.path)
+            elif a.scope == DataScope.UNIT:
+                exact.add(a.region.path)
+            elif a.scope == DataScope.OWN:
+                own = True
+            elif a.scope == DataScope.CUSTOM:
+                subtree.update(r.path for r in a.custom_regions.all())
+        return Scope(subtree=frozenset(subtree), exact=frozenset(exact), own_records=own)
+
+    def has_role(self, *codes: str) -> bool:
+        return self.is_superuser or self.role_assignments.filter(role__code__in=codes).exists()
+
+
+class DataScope(models.TextChoices):
+    SUBTREE = "subtree", _("本级及以下")
+    UNIT = "unit", _("本级")
+    OWN = "own", _("仅本人")
+    CUSTOM = "custom", _("自定义单位")
+
+
+class Role(models.Model):
+    code = models.SlugField(_("代码"), max_length=40, unique=True)
+    name = models.CharField(_("名称"), max_length=60)
+    name_en = models.CharField(_("英文名称"), max_length=60, blank=True)
+    can_write = models.BooleanField(_("可编辑"), default=False)
+    can_admin_users = models.BooleanField(_("可管理用户与审计"), default=False)
+    default_scope = models.CharField(
+        _("默认数据范围"), max_length=10, choices=DataScope.choices, default=DataScope.SUBTREE
+    )
+    description = models.CharField(_("说明"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("角色")
+        verbose_name_plural = _("角色")
+        ordering = ["id"]
+
+    def __str__(self):
+        from django.utils.translation import get_language
+
+        return self.name_en if (get_language() or "").startswith("en") and self.name_en else self.name
+
+
+class RoleAssignment(models.Model):
+    user = models.ForeignKey(
+        User, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="role_assignments"
+    )
+    role = models.ForeignKey(Role, verbose_name=_("角色"), on_delete=models.PROTECT)
+    region = models.ForeignKey(
+        "regions.Region", verbose_name=_("单位"), on_delete=models.PROTECT, related_name="+"
+    )
+    scope = models.CharField(_("数据范围"), max_length=10, choices=DataScope.choices)
+    custom_regions = models.ManyToManyField(
+        "regions.Region", verbose_name=_("自定义单位"), blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("角色授权")
+        verbose_name_plural = _("角色授权")
+
+    def __str__(self):
+        return f"{self.user} · {self.role} · {self.region} · {self.get_scope_display()}"
+
+
+def _hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class ApiToken(models.Model):
+    """A personal access token: shown once, stored as a hash, revocable."""
+
+    user = models.ForeignKey(User, verbose_name=_("用户"), on_delete=models.CASCADE,
+                             related_name="api_tokens")
+    name = models.CharField(_("名称"), max_length=60)
+    prefix = models.CharField(_("前缀"), max_length=12)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("访问令牌")
+        verbose_name_plural = _("访问令牌")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
+    @staticmethod
+    def new_key() -> str:
+        return "lx_" + secrets.token_urlsafe(32)
+
+    @staticmethod
+    def hash(raw: str) -> str:
+        return _hash_token(raw)
+
+
+def _user_region_path(self) -> str:
+    return self.org_unit.path if self.org_unit_id else ""
+
+
+User.region_path = property(_user_region_path)

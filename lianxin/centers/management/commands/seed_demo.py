@@ -1,0 +1,61 @@
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from lianxin.accounts import services as accounts
+from lianxin.accounts.models import User
+from lianxin.centers.demo import ARTICLE_DAY, DemoBuilder, article_figures
+from lianxin.centers.models import Center
+from lianxin.regions.models import Level, Region
+
+PASSWORD = "demo12345"
+RESIDENT_PHONE = "13800138000"
+
+
+class Command(BaseCommand):
+    help = "Generate the reproducible Tianjin demo layer and the demo accounts."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--seed", type=int, default=20200423)
+        parser.add_argument("--force", action="store_true", help="rebuild even if already seeded")
+
+    def handle(self, *args, seed, force, **opts):
+        if not Region.objects.filter(code="120000000000").exists():
+            raise CommandError("Import Tianjin first: manage.py import_regions --province 12")
+        if Center.objects.filter(is_demo=True).exists() and not force:
+            self.stdout.write("Demo data already present (use --force to rebuild).")
+        else:
+            counts = DemoBuilder(seed).run()
+            self.stdout.write(f"Demo layer: {counts['centers']:,} centers, {counts['rooms']:,} rooms")
+        self.accounts()
+        fig = article_figures(ARTICLE_DAY)
+        self.stdout.write(
+            f"As of {ARTICLE_DAY}: villages {fig['villages']:,} ({fig['villages_demolished']} "
+            f"under demolition, {fig['villages_in_use']:,} to standard and in use); communities "
+            f"{fig['communities']:,} ({fig['communities_demolished']} in demolition zones, "
+            f"{fig['communities_in_use']:,} renovated and in use)"
+        )
+
+    @transaction.atomic
+    def accounts(self):
+        if User.objects.filter(username="city").exists():
+            return
+        r = {code: Region.objects.get(code=code) for code in
+             ("120000000000", "120103000000", "120104000000")}
+        street = Region.objects.filter(parent=r["120103000000"], level=Level.TOWNSHIP).first()
+        community = Region.objects.filter(parent=street, level=Level.VILLAGE).first()
+        people = [
+            ("city", "市委组织部", r["120000000000"], "city_admin"),
+            ("hexi", "河西区委组织部", r["120103000000"], "district_admin"),
+            ("nankai", "南开区委组织部", r["120104000000"], "district_admin"),
+            ("street", f"{street.name}工作人员", street, "street_staff"),
+            ("center", f"{community.short_name}党群服务中心", community, "center_staff"),
+            ("leader", "河西区包保领导", r["120103000000"], "inspector"),
+        ]
+        for username, display, unit, role in people:
+            user = accounts.create_staff(None, username=username, password=PASSWORD,
+                                         display_name=display, org_unit=unit)
+            accounts.assign_role(None, user, role, unit)
+        accounts.create_staff(None, username="admin", password=PASSWORD,
+                              display_name="系统管理员", superuser=True)
+        accounts.create_resident(None, phone=RESIDENT_PHONE, password=PASSWORD,
+                                 display_name="演示居民")

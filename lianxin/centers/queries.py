@@ -1,0 +1,69 @@
+"""The read side of centers: one filter for the list page, its export and the API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+
+from lianxin.core.text import pinyin_initials
+
+from .models import Center
+
+SORTS = {
+    "code": "region__code",
+    "name": "name",
+    "area": "floor_area",
+    "households": "households",
+    "status": "status",
+    "updated": "updated_at",
+}
+
+
+@dataclass
+class CenterFilter:
+    q: str = ""
+    region: str = ""  # any unit's code: that unit and below
+    district: str = ""
+    street: str = ""
+    kind: str = ""
+    status: str = ""
+    sort: str = "code"
+
+    @classmethod
+    def from_params(cls, params) -> CenterFilter:
+        return cls(**{k: (params.get(k) or "").strip()[:60] for k in cls.__dataclass_fields__})
+
+    def apply(self, qs: QuerySet) -> QuerySet:
+        if self.q:
+            text = self.q.lower()
+            cond = Q(search_text__icontains=text) | Q(region__code__startswith=text)
+            initials = pinyin_initials(self.q)
+            if initials and initials != text:
+                cond |= Q(search_text__icontains=initials)
+            qs = qs.filter(cond)
+        if self.region:
+            qs = qs.filter(region_path__contains=self.region.ljust(12, "0") + "/")
+        if self.district:
+            qs = qs.filter(district_code=self.district.ljust(12, "0"))
+        if self.street:
+            qs = qs.filter(street_code=self.street.ljust(12, "0"))
+        if self.kind:
+            qs = qs.filter(kind=self.kind)
+        if self.status:
+            qs = qs.filter(status=self.status)
+        key = self.sort.lstrip("-")
+        order = SORTS.get(key, "region__code")
+        return qs.order_by(("-" if self.sort.startswith("-") else "") + order, "region__code")
+
+    def querystring(self, **override) -> str:
+        from urllib.parse import urlencode
+
+        values = {k: getattr(self, k) for k in self.__dataclass_fields__} | override
+        return urlencode({k: v for k, v in values.items() if v})
+
+
+def visible_centers(user, params) -> tuple[CenterFilter, QuerySet]:
+    flt = CenterFilter.from_params(params)
+    qs = Center.objects.visible_to(user).select_related("region")
+    return flt, flt.apply(qs)

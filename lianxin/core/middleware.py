@@ -1,0 +1,49 @@
+"""Remembers who is asking and from where, so the audit log can say it without every
+service taking the request as an argument."""
+
+from contextvars import ContextVar
+
+_request_info: ContextVar[dict | None] = ContextVar("lianxin_request_info", default=None)
+
+
+def current_request_info() -> dict:
+    return _request_info.get() or {}
+
+
+class RequestContextMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = _request_info.set(
+            {
+                "ip": request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[0].strip()
+                or request.META.get("REMOTE_ADDR"),
+                "user_agent": request.META.get("HTTP_USER_AGENT", "")[:300],
+            }
+        )
+        try:
+            return self.get_response(request)
+        finally:
+            _request_info.reset(token)
+
+
+class LanguageMiddleware:
+    """Chinese by default, whatever the browser asks for; English when the user picks it
+    (the language cookie set by Django's set_language view)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.conf import settings
+        from django.utils import translation
+
+        lang = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, settings.LANGUAGE_CODE)
+        if lang not in dict(settings.LANGUAGES):
+            lang = settings.LANGUAGE_CODE
+        translation.activate(lang)
+        request.LANGUAGE_CODE = lang
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", lang)
+        return response

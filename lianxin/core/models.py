@@ -1,0 +1,41 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .scoping import OrgScopedQuerySet
+
+
+class AuditLog(models.Model):
+    """One row per write: who, when, what, before → after, and from where."""
+
+    at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    actor_repr = models.CharField(_("操作人"), max_length=150, blank=True)
+    action = models.CharField(_("操作"), max_length=40, db_index=True)
+    target_type = models.CharField(_("对象类型"), max_length=60, db_index=True)
+    target_id = models.CharField(_("对象编号"), max_length=64, blank=True, db_index=True)
+    target_repr = models.CharField(_("对象"), max_length=200, blank=True)
+    changes = models.JSONField(_("变更"), default=dict, blank=True)
+    note = models.CharField(_("说明"), max_length=300, blank=True)
+    ip = models.GenericIPAddressField(_("来源地址"), null=True, blank=True)
+    user_agent = models.CharField(_("客户端"), max_length=300, blank=True)
+    # The region the target belongs to, so a district can be shown its own trail.
+    region_path = models.CharField(_("区划路径"), max_length=80, blank=True, db_index=True)
+
+    objects = OrgScopedQuerySet.as_manager()
+    scope_path_field = "region_path"
+
+    class Meta:
+        verbose_name = _("审计日志")
+        verbose_name_plural = _("审计日志")
+        ordering = ["-at", "-id"]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_repr} {self.action} {self.target_repr}"

@@ -1,0 +1,72 @@
+from urllib.parse import urlencode
+
+from django.db.models import Count, Q
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import cache_control
+
+from lianxin.centers.models import Center, CenterStatus
+from lianxin.regions.models import Kind
+
+from . import geo
+from .models import AuditLog
+from .permissions import admin_required, paginate, staff_required
+
+
+def home(request):
+    if not request.user.is_authenticated:
+        return redirect("login")
+    if request.user.is_resident:
+        return redirect("resident_home")
+    return dashboard(request)
+
+
+@staff_required
+def dashboard(request):
+    from lianxin.regions.queries import root_regions
+
+    totals = Center.objects.visible_to(request.user).aggregate(
+        total=Count("id"),
+        villages=Count("id", filter=Q(kind=Kind.VILLAGE)),
+        communities=Count("id", filter=Q(kind=Kind.COMMUNITY)),
+        townships=Count("id", filter=Q(kind__in=[Kind.STREET, Kind.TOWN, Kind.TOWNSHIP, Kind.ZONE])),
+        in_use=Count("id", filter=Q(status=CenterStatus.IN_USE)),
+        renovating=Count("id", filter=Q(status=CenterStatus.RENOVATING)),
+        closed=Count("id", filter=Q(status=CenterStatus.CLOSED_DEMOLITION)),
+    )
+    return render(request, "core/home.html", {"totals": totals,
+                                              "roots": root_regions(request.user)})
+
+
+@admin_required
+def audit_log(request):
+    qs = AuditLog.objects.visible_to(request.user).select_related("actor")
+    f = {k: (request.GET.get(k) or "").strip() for k in ("actor", "action", "target", "since", "until")}
+    if f["actor"]:
+        qs = qs.filter(actor_repr__icontains=f["actor"])
+    if f["action"]:
+        qs = qs.filter(action=f["action"])
+    if f["target"]:
+        qs = qs.filter(Q(target_repr__icontains=f["target"]) | Q(target_type=f["target"]))
+    if f["since"]:
+        qs = qs.filter(at__date__gte=f["since"])
+    if f["until"]:
+        qs = qs.filter(at__date__lte=f["until"])
+    actions = AuditLog.objects.visible_to(request.user).values_list("action", flat=True).distinct()
+    return render(request, "core/audit.html", {
+        "page": paginate(request, qs), "f": f, "actions": sorted(set(actions)),
+        "qs": urlencode({k: v for k, v in f.items() if v}),
+    })
+
+
+@cache_control(max_age=86400, public=True)
+def boundaries(request, province: str):
+    """County boundaries of one province, served by the app for ECharts (no tiles, no CDN)."""
+    if not (province.isdigit() and len(province) == 2):
+        raise Http404
+    data = geo.province_geojson(province)
+    if not data["features"]:
+        raise Http404
+    return JsonResponse(data, json_dumps_params={"ensure_ascii": False})
+
+
