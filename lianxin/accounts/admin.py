@@ -17,7 +17,10 @@ class UserAdmin(BaseUserAdmin):
     list_filter = ["kind", "is_active", "is_superuser"]
     raw_id_fields = ["org_unit"]
     fieldsets = BaseUserAdmin.fieldsets + (
-        ("Lianxin", {"fields": ("kind", "display_name", "org_unit", "failed_logins", "locked_until")}),
+        (
+            "Lianxin",
+            {"fields": ("kind", "display_name", "org_unit", "failed_logins", "locked_until")},
+        ),
     )
     inlines = [AssignmentInline]
 

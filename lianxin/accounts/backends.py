@@ -11,8 +11,9 @@ def find_account(identifier: str) -> User | None:
     identifier = (identifier or "").strip()
     phone = crypto.normalize_phone(identifier)
     if crypto.PHONE_RE.match(phone):
-        return User.objects.filter(phone_digest=crypto.digest(phone),
-                                   kind=AccountKind.RESIDENT).first()
+        return User.objects.filter(
+            phone_digest=crypto.digest(phone), kind=AccountKind.RESIDENT
+        ).first()
     return User.objects.filter(username=identifier).first()
 
 

@@ -9,11 +9,16 @@ from .backends import find_account
 
 
 class LoginForm(forms.Form):
-    username = forms.CharField(label=_("账号或手机号"), max_length=150,
-                               widget=forms.TextInput(attrs={"autofocus": True,
-                                                             "autocomplete": "username"}))
-    password = forms.CharField(label=_("密码"), strip=False,
-                               widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    username = forms.CharField(
+        label=_("账号或手机号"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
+    )
+    password = forms.CharField(
+        label=_("密码"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
 
     def __init__(self, request=None, *args, **kwargs):
         self.request = request
@@ -37,7 +42,8 @@ class LoginForm(forms.Form):
         if user is None:
             if account is not None and account.is_locked:
                 raise forms.ValidationError(
-                    _("登录失败次数过多，账号已锁定 %(m)d 分钟。") % {"m": settings.LOGIN_LOCK_MINUTES},
+                    _("登录失败次数过多，账号已锁定 %(m)d 分钟。")
+                    % {"m": settings.LOGIN_LOCK_MINUTES},
                     code="locked",
                 )
             raise forms.ValidationError(_("账号或密码不正确。"), code="invalid_login")

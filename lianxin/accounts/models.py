@@ -23,8 +23,12 @@ class User(AbstractUser):
     )
     display_name = models.CharField(_("姓名"), max_length=60, blank=True)
     org_unit = models.ForeignKey(
-        "regions.Region", verbose_name=_("所属单位"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="+",
+        "regions.Region",
+        verbose_name=_("所属单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     # Residents sign in with their phone: kept encrypted, found by keyed digest.
     phone_encrypted = models.TextField(_("手机号（加密）"), blank=True)
@@ -39,7 +43,8 @@ class User(AbstractUser):
         verbose_name_plural = _("用户")
         constraints = [
             models.UniqueConstraint(
-                fields=["phone_digest"], condition=~models.Q(phone_digest=""),
+                fields=["phone_digest"],
+                condition=~models.Q(phone_digest=""),
                 name="unique_phone_digest",
             )
         ]
@@ -124,7 +129,9 @@ class Role(models.Model):
     def __str__(self):
         from django.utils.translation import get_language
 
-        return self.name_en if (get_language() or "").startswith("en") and self.name_en else self.name
+        return (
+            self.name_en if (get_language() or "").startswith("en") and self.name_en else self.name
+        )
 
 
 class RoleAssignment(models.Model):
@@ -155,8 +162,9 @@ def _hash_token(raw: str) -> str:
 class ApiToken(models.Model):
     """A personal access token: shown once, stored as a hash, revocable."""
 
-    user = models.ForeignKey(User, verbose_name=_("用户"), on_delete=models.CASCADE,
-                             related_name="api_tokens")
+    user = models.ForeignKey(
+        User, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="api_tokens"
+    )
     name = models.CharField(_("名称"), max_length=60)
     prefix = models.CharField(_("前缀"), max_length=12)
     key_hash = models.CharField(max_length=64, unique=True)

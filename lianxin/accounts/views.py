@@ -5,6 +5,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from lianxin.core.permissions import staff_required
+
 from . import services
 from .forms import LoginForm, TokenForm
 from .models import ApiToken
@@ -17,7 +19,9 @@ def login_view(request):
     if request.method == "POST" and form.is_valid():
         login(request, form.get_user())
         target = request.GET.get("next", "")
-        return redirect(target if target.startswith("/") and not target.startswith("//") else "home")
+        return redirect(
+            target if target.startswith("/") and not target.startswith("//") else "home"
+        )
     return render(request, "accounts/login.html", {"form": form})
 
 
@@ -32,7 +36,7 @@ def resident_home(request):
     return render(request, "accounts/resident_home.html")
 
 
-@login_required
+@staff_required
 def tokens(request):
     form = TokenForm(request.POST or None)
     new_key = None
@@ -40,13 +44,18 @@ def tokens(request):
         _token, new_key = services.issue_token(request.user, form.cleaned_data["name"])
         messages.success(request, _("令牌已创建，请立即复制保存：它只显示这一次。"))
         form = TokenForm()
-    return render(request, "accounts/tokens.html", {
-        "form": form, "new_key": new_key,
-        "tokens": ApiToken.objects.filter(user=request.user),
-    })
+    return render(
+        request,
+        "accounts/tokens.html",
+        {
+            "form": form,
+            "new_key": new_key,
+            "tokens": ApiToken.objects.filter(user=request.user),
+        },
+    )
 
 
-@login_required
+@staff_required
 @require_POST
 def revoke_token(request, pk: int):
     token = get_object_or_404(ApiToken, pk=pk, user=request.user)

@@ -62,9 +62,14 @@ class CenterDetail(CenterOut):
 
     @staticmethod
     def resolve_history(obj):
-        return [{"status": p.status, "valid_from": p.valid_from.isoformat(),
-                 "valid_to": p.valid_to.isoformat() if p.valid_to else None}
-                for p in obj.history.order_by("valid_from")]
+        return [
+            {
+                "status": p.status,
+                "valid_from": p.valid_from.isoformat(),
+                "valid_to": p.valid_to.isoformat() if p.valid_to else None,
+            }
+            for p in obj.history.order_by("valid_from")
+        ]
 
 
 class CenterPage(Schema):
@@ -87,23 +92,44 @@ class CenterPatch(Schema):
 
 
 @router.get("/", response=CenterPage, summary="Centers in your scope, filtered and paged")
-def list_centers(request, region: str = "", q: str = "", kind: str = "", status: str = "",
-                 district: str = "", street: str = "", sort: str = "code", page: int = 1,
-                 page_size: int = 50):
-    params = {"region": region, "q": q, "kind": kind, "status": status, "district": district,
-              "street": street, "sort": sort}
+def list_centers(
+    request,
+    region: str = "",
+    q: str = "",
+    kind: str = "",
+    status: str = "",
+    district: str = "",
+    street: str = "",
+    sort: str = "code",
+    page: int = 1,
+    page_size: int = 50,
+):
+    params = {
+        "region": region,
+        "q": q,
+        "kind": kind,
+        "status": status,
+        "district": district,
+        "street": street,
+        "sort": sort,
+    }
     _flt, qs = visible_centers(request.user, params)
     page = max(1, page)
     page_size = max(1, min(500, page_size))
     start = (page - 1) * page_size
-    return {"count": qs.count(), "page": page, "page_size": page_size,
-            "items": list(qs[start:start + page_size])}
+    return {
+        "count": qs.count(),
+        "page": page,
+        "page_size": page_size,
+        "items": list(qs[start : start + page_size]),
+    }
 
 
 @router.get("/{int:center_id}", response=CenterDetail)
 def get_center(request, center_id: int):
-    return get_object_or_404(Center.objects.visible_to(request.user).select_related("region"),
-                             pk=center_id)
+    return get_object_or_404(
+        Center.objects.visible_to(request.user).select_related("region"), pk=center_id
+    )
 
 
 @router.patch("/{int:center_id}", response=CenterDetail)

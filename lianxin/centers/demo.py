@@ -73,33 +73,46 @@ class DemoBuilder:
         while len(later) < later_n:
             later.add(rng.choices(pool, weights)[0].code)
         existing_c = [c for c in rest if c.code not in later]
-        demo_v = rng.sample([v for v in villages if v.code[:6] in SUBURBS + ["120117"]],
-                            self.fig.villages_demolished)
-        demo_c = rng.sample([c for c in existing_c if c.code[:6] in OLD_AREAS + SUBURBS],
-                            self.fig.communities_demolished)
+        demo_v = rng.sample(
+            [v for v in villages if v.code[:6] in SUBURBS + ["120117"]],
+            self.fig.villages_demolished,
+        )
+        demo_c = rng.sample(
+            [c for c in existing_c if c.code[:6] in OLD_AREAS + SUBURBS],
+            self.fig.communities_demolished,
+        )
         plan: dict[str, dict] = {}
         for v in villages:
             plan[v.code] = {"life": "village"}
         for c in converted:
-            plan[c.code] = {"life": "converted", "converted_on": _day(rng, date(2020, 9, 1),
-                                                                     date(2023, 6, 30))}
+            plan[c.code] = {
+                "life": "converted",
+                "converted_on": _day(rng, date(2020, 9, 1), date(2023, 6, 30)),
+            }
         for c in existing_c:
             plan[c.code] = {"life": "community"}
         for code in later:
-            plan[code] = {"life": "later", "created_on": _day(rng, date(2020, 6, 1),
-                                                             date(2023, 6, 30))}
+            plan[code] = {
+                "life": "later",
+                "created_on": _day(rng, date(2020, 6, 1), date(2023, 6, 30)),
+            }
         for u in demo_v + demo_c:
             plan[u.code]["demolition_on"] = _day(rng, date(2018, 3, 1), date(2020, 3, 31))
         return plan
 
     # -- building rows ----------------------------------------------------------------------
     def run(self) -> dict:
-        units = list(Region.objects.filter(code__startswith="12", level=Level.VILLAGE)
-                     .order_by("code"))
-        townships = list(Region.objects.filter(code__startswith="12", level=Level.TOWNSHIP)
-                         .order_by("code"))
-        names = dict(Region.objects.filter(code__startswith="12", level__lte=Level.TOWNSHIP)
-                     .values_list("code", "name"))
+        units = list(
+            Region.objects.filter(code__startswith="12", level=Level.VILLAGE).order_by("code")
+        )
+        townships = list(
+            Region.objects.filter(code__startswith="12", level=Level.TOWNSHIP).order_by("code")
+        )
+        names = dict(
+            Region.objects.filter(code__startswith="12", level__lte=Level.TOWNSHIP).values_list(
+                "code", "name"
+            )
+        )
         plan = self.plan(units)
         anchors: dict[str, tuple[float, float]] = {}
         centers, periods, region_periods, touched = [], [], [], []
@@ -108,14 +121,19 @@ class DemoBuilder:
         for t in townships:
             anchors[t.code] = geo.random_point(t.code, self.rng)
             centers.append(self._center(t, names, anchors[t.code], CenterStatus.IN_USE))
-            periods.append([(CenterStatus.IN_USE, _day(self.rng, date(2016, 1, 1),
-                                                       date(2018, 12, 31)))])
+            periods.append(
+                [(CenterStatus.IN_USE, _day(self.rng, date(2016, 1, 1), date(2018, 12, 31)))]
+            )
 
         for u in units:
             life = plan[u.code]
             street = u.code[:9] + "000"
-            near = geo.random_point(street, self.rng, near=anchors[street],
-                                    spread=0.012 if u.code[:6] in CENTRAL else 0.05)
+            near = geo.random_point(
+                street,
+                self.rng,
+                near=anchors[street],
+                spread=0.012 if u.code[:6] in CENTRAL else 0.05,
+            )
             history, status = self._history(u, life, done_by_district)
             c = self._center(u, names, near, status)
             self._size(c, u, life)
@@ -137,8 +155,15 @@ class DemoBuilder:
                 center = saved[c.region_id]
                 for i, (status, start) in enumerate(history):
                     end = history[i + 1][1] if i + 1 < len(history) else None
-                    rows.append(CenterStatusPeriod(center=center, status=status, valid_from=start,
-                                                   valid_to=end, note="演示数据"))
+                    rows.append(
+                        CenterStatusPeriod(
+                            center=center,
+                            status=status,
+                            valid_from=start,
+                            valid_to=end,
+                            note="演示数据",
+                        )
+                    )
                 if center.status in (CenterStatus.IN_USE, CenterStatus.RENOVATING):
                     rooms.extend(self._rooms(center))
             CenterStatusPeriod.objects.bulk_create(rows, batch_size=2000)
@@ -146,30 +171,43 @@ class DemoBuilder:
             RegionStatus.objects.filter(region_id__in=touched).delete()
             RegionStatus.objects.bulk_create(region_periods, batch_size=2000)
             for status in Status.values:
-                ids = [p.region_id for p in region_periods if p.valid_to is None
-                       and p.status == status]
+                ids = [
+                    p.region_id for p in region_periods if p.valid_to is None and p.status == status
+                ]
                 Region.objects.filter(id__in=ids).update(status=status)
-            audit.record(None, "seed_demo", None, target_type="centers.center",
-                         target_repr="天津演示数据",
-                         changes={"centers": [None, len(centers)], "rooms": [None, len(rooms)]})
+            audit.record(
+                None,
+                "seed_demo",
+                None,
+                target_type="centers.center",
+                target_repr="天津演示数据",
+                changes={"centers": [None, len(centers)], "rooms": [None, len(rooms)]},
+            )
         return {"centers": len(centers), "rooms": len(rooms)}
 
     def _center(self, region: Region, names, point, status) -> Center:
         district, street = region.code[:6] + "000000", region.code[:9] + "000"
-        chain = [names.get(district, ""), names.get(street, "")] if region.level == Level.VILLAGE \
+        chain = (
+            [names.get(district, ""), names.get(street, "")]
+            if region.level == Level.VILLAGE
             else [names.get(district, "")]
+        )
         name = f"{region.short_name}党群服务中心"
         lon, lat = point
         return Center(
-            region=region, region_path=region.path, name=name,
-            address="天津市" + "".join(chain) + region.short_name
-            + f"{self.rng.randint(1, 300)}号",
-            longitude=Decimal(str(lon)), latitude=Decimal(str(lat)),
+            region=region,
+            region_path=region.path,
+            name=name,
+            address="天津市" + "".join(chain) + region.short_name + f"{self.rng.randint(1, 300)}号",
+            longitude=Decimal(str(lon)),
+            latitude=Decimal(str(lat)),
             opening_hours="周一至周五 8:30–17:30；周六 9:00–12:00",
             phone=f"022-{self.rng.randint(2000, 8999)}{self.rng.randint(1000, 9999)}",
-            status=status, district_code=district,
+            status=status,
+            district_code=district,
             street_code=street if region.level == Level.VILLAGE else region.code,
-            kind=region.kind, search_text=search_text(name, [region.name, *chain[::-1]]),
+            kind=region.kind,
+            search_text=search_text(name, [region.name, *chain[::-1]]),
             is_demo=True,
         )
 
@@ -183,32 +221,40 @@ class DemoBuilder:
             c.households = rng.randint(600, 4500)
             need = c.households * 30 / 100  # ≥ 30 m² per 100 households
             ok = c.status == CenterStatus.IN_USE
-            c.floor_area = Decimal(int(need * rng.uniform(1.0, 1.8)) + 1 if ok
-                                   else int(need * rng.uniform(0.4, 0.95)))
+            c.floor_area = Decimal(
+                int(need * rng.uniform(1.0, 1.8)) + 1 if ok else int(need * rng.uniform(0.4, 0.95))
+            )
 
     def _history(self, u: Region, life: dict, done_by_district) -> tuple[list, str]:
         """The center's status periods and its status now."""
         rng = self.rng
         if "demolition_on" in life:
             since = _day(rng, date(2012, 1, 1), date(2016, 12, 31))
-            return [(CenterStatus.IN_USE, since),
-                    (CenterStatus.CLOSED_DEMOLITION, life["demolition_on"])], \
-                CenterStatus.CLOSED_DEMOLITION
+            return [
+                (CenterStatus.IN_USE, since),
+                (CenterStatus.CLOSED_DEMOLITION, life["demolition_on"]),
+            ], CenterStatus.CLOSED_DEMOLITION
         if life["life"] == "later":
             created = life["created_on"]
             start = created + timedelta(days=rng.randint(20, 120))
             if start > date(2026, 6, 30) or rng.random() < 0.25:
-                return [(CenterStatus.PLANNED, created), (CenterStatus.RENOVATING, start)], \
-                    CenterStatus.RENOVATING
+                return [
+                    (CenterStatus.PLANNED, created),
+                    (CenterStatus.RENOVATING, start),
+                ], CenterStatus.RENOVATING
             done = start + timedelta(days=rng.randint(60, 240))
-            return [(CenterStatus.PLANNED, created), (CenterStatus.RENOVATING, start),
-                    (CenterStatus.IN_USE, done)], CenterStatus.IN_USE
+            return [
+                (CenterStatus.PLANNED, created),
+                (CenterStatus.RENOVATING, start),
+                (CenterStatus.IN_USE, done),
+            ], CenterStatus.IN_USE
         # Existing on the article's day and finished by it (villages, communities, converted).
         district = u.code[:6]
         if u.kind == Kind.VILLAGE or life["life"] == "converted":
             if rng.random() < 0.4:  # already to standard before the campaign
-                return [(CenterStatus.IN_USE, _day(rng, date(2012, 1, 1),
-                                                   date(2018, 12, 31)))], CenterStatus.IN_USE
+                return [
+                    (CenterStatus.IN_USE, _day(rng, date(2012, 1, 1), date(2018, 12, 31)))
+                ], CenterStatus.IN_USE
             end = date(2020, 4, 20)
         else:
             end = HEPING_DONE if district == HEPING[:6] else date(2020, 4, 20)
@@ -217,26 +263,50 @@ class DemoBuilder:
         if u.kind == Kind.COMMUNITY and life["life"] == "community":
             done_by_district.setdefault(district, []).append(done)
         before = _day(rng, date(2008, 1, 1), date(2018, 6, 30))
-        return [(CenterStatus.IN_USE, before), (CenterStatus.RENOVATING, start),
-                (CenterStatus.IN_USE, done)], CenterStatus.IN_USE
+        return [
+            (CenterStatus.IN_USE, before),
+            (CenterStatus.RENOVATING, start),
+            (CenterStatus.IN_USE, done),
+        ], CenterStatus.IN_USE
 
     def _region_periods(self, u: Region, life: dict) -> list[RegionStatus]:
         note = "演示数据"
         if life["life"] == "later":
-            return [RegionStatus(region=u, status=Status.ACTIVE, kind=u.kind,
-                                 valid_from=life["created_on"], note=note + "：新设社区")]
+            return [
+                RegionStatus(
+                    region=u,
+                    status=Status.ACTIVE,
+                    kind=u.kind,
+                    valid_from=life["created_on"],
+                    note=note + "：新设社区",
+                )
+            ]
         if life["life"] == "converted":
             on = life["converted_on"]
-            return [RegionStatus(region=u, status=Status.ACTIVE, kind=Kind.VILLAGE, valid_to=on,
-                                 note=note),
-                    RegionStatus(region=u, status=Status.CONVERTED, kind=Kind.COMMUNITY,
-                                 valid_from=on, note=note + "：村改居")]
+            return [
+                RegionStatus(
+                    region=u, status=Status.ACTIVE, kind=Kind.VILLAGE, valid_to=on, note=note
+                ),
+                RegionStatus(
+                    region=u,
+                    status=Status.CONVERTED,
+                    kind=Kind.COMMUNITY,
+                    valid_from=on,
+                    note=note + "：村改居",
+                ),
+            ]
         if "demolition_on" in life:
             on = life["demolition_on"]
-            return [RegionStatus(region=u, status=Status.ACTIVE, kind=u.kind, valid_to=on,
-                                 note=note),
-                    RegionStatus(region=u, status=Status.DEMOLISHING, kind=u.kind, valid_from=on,
-                                 note=note + "：拆迁")]
+            return [
+                RegionStatus(region=u, status=Status.ACTIVE, kind=u.kind, valid_to=on, note=note),
+                RegionStatus(
+                    region=u,
+                    status=Status.DEMOLISHING,
+                    kind=u.kind,
+                    valid_from=on,
+                    note=note + "：拆迁",
+                ),
+            ]
         return [RegionStatus(region=u, status=Status.ACTIVE, kind=u.kind, note=note)]
 
     def _rooms(self, center: Center) -> list[Room]:
@@ -253,11 +323,17 @@ class DemoBuilder:
         shares = [rng.uniform(0.8, 1.6) for _ in codes]
         scale = total * 0.7 / sum(shares)  # ≥ 60% of the floor area serves residents
         return [
-            Room(center=center, region_path=center.region_path, room_type=t[code],
-                 name=t[code].name, area=Decimal(f"{share * scale:.2f}"),
-                 capacity=max(6, int(share * scale / 2.5)),
-                 bookable=code in {"culture_sports", "meeting_room", "party_room", "children_home"})
-            for code, share in zip(codes, shares, strict=True) if code in t
+            Room(
+                center=center,
+                region_path=center.region_path,
+                room_type=t[code],
+                name=t[code].name,
+                area=Decimal(f"{share * scale:.2f}"),
+                capacity=max(6, int(share * scale / 2.5)),
+                bookable=code in {"culture_sports", "meeting_room", "party_room", "children_home"},
+            )
+            for code, share in zip(codes, shares, strict=True)
+            if code in t
         ]
 
 
@@ -272,10 +348,12 @@ def article_figures(day: date = ARTICLE_DAY) -> dict:
     return {
         "villages": villages.count(),
         "villages_demolished": villages.filter(status_then=Status.DEMOLISHING).count(),
-        "villages_in_use": villages.filter(id__in=in_use).exclude(
-            status_then=Status.DEMOLISHING).count(),
+        "villages_in_use": villages.filter(id__in=in_use)
+        .exclude(status_then=Status.DEMOLISHING)
+        .count(),
         "communities": communities.count(),
         "communities_demolished": communities.filter(status_then=Status.DEMOLISHING).count(),
-        "communities_in_use": communities.filter(id__in=in_use).exclude(
-            status_then=Status.DEMOLISHING).count(),
+        "communities_in_use": communities.filter(id__in=in_use)
+        .exclude(status_then=Status.DEMOLISHING)
+        .count(),
     }

@@ -17,14 +17,18 @@ class CenterStatus(models.TextChoices):
 
 class Center(models.Model):
     region = models.OneToOneField(
-        "regions.Region", verbose_name=_("所属区划"), on_delete=models.PROTECT,
+        "regions.Region",
+        verbose_name=_("所属区划"),
+        on_delete=models.PROTECT,
         related_name="center",
     )
     region_path = models.CharField(_("区划路径"), max_length=80, db_index=True)
     name = models.CharField(_("名称"), max_length=120)
     address = models.CharField(_("地址"), max_length=200, blank=True)
     latitude = models.DecimalField(_("纬度"), max_digits=9, decimal_places=6, null=True, blank=True)
-    longitude = models.DecimalField(_("经度"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(
+        _("经度"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
     floor_area = models.DecimalField(
         _("建筑面积（㎡）"), max_digits=10, decimal_places=2, null=True, blank=True
     )
@@ -32,14 +36,18 @@ class Center(models.Model):
     opening_hours = models.CharField(_("开放时间"), max_length=120, blank=True)
     phone = models.CharField(_("联系电话"), max_length=40, blank=True)
     status = models.CharField(
-        _("状态"), max_length=20, choices=CenterStatus.choices, default=CenterStatus.PLANNED,
+        _("状态"),
+        max_length=20,
+        choices=CenterStatus.choices,
+        default=CenterStatus.PLANNED,
         db_index=True,
     )
     # Denormalised from the region for filters and search without joins.
     district_code = models.CharField(_("区代码"), max_length=12, db_index=True, blank=True)
     street_code = models.CharField(_("街镇代码"), max_length=12, db_index=True, blank=True)
-    kind = models.CharField(_("类型"), max_length=12, choices=Kind.choices, db_index=True,
-                            blank=True)
+    kind = models.CharField(
+        _("类型"), max_length=12, choices=Kind.choices, db_index=True, blank=True
+    )
     search_text = models.TextField(_("检索文本"), blank=True)
     is_demo = models.BooleanField(_("演示数据"), default=False)
     version = models.PositiveIntegerField(_("版本"), default=1)
@@ -66,8 +74,10 @@ class Center(models.Model):
         if self.latitude is not None and self.district_code:
             if not geo.in_district(self.district_code, float(self.longitude), float(self.latitude)):
                 raise ValidationError(
-                    {"latitude": _("坐标（%(lon)s, %(lat)s）不在本区范围内。")
-                     % {"lon": self.longitude, "lat": self.latitude}}
+                    {
+                        "latitude": _("坐标（%(lon)s, %(lat)s）不在本区范围内。")
+                        % {"lon": self.longitude, "lat": self.latitude}
+                    }
                 )
         if self.floor_area is not None and self.floor_area <= 0:
             raise ValidationError({"floor_area": _("建筑面积须大于 0。")})
@@ -115,7 +125,9 @@ class RoomType(models.Model):
     def __str__(self):
         from django.utils.translation import get_language
 
-        return self.name_en if (get_language() or "").startswith("en") and self.name_en else self.name
+        return (
+            self.name_en if (get_language() or "").startswith("en") and self.name_en else self.name
+        )
 
 
 class Room(models.Model):

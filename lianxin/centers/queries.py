@@ -6,8 +6,6 @@ from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 
-from lianxin.core.text import pinyin_initials
-
 from .models import Center
 
 SORTS = {
@@ -37,10 +35,10 @@ class CenterFilter:
     def apply(self, qs: QuerySet) -> QuerySet:
         if self.q:
             text = self.q.lower()
+            # search_text carries each name and its initials, so "hxq" and "河西" both match
+            # directly. (Turning a Chinese query into initials as well made "河西" also match
+            # every "hx" name: 红星路, 华馨, 环秀… 551 units in Tianjin.)
             cond = Q(search_text__icontains=text) | Q(region__code__startswith=text)
-            initials = pinyin_initials(self.q)
-            if initials and initials != text:
-                cond |= Q(search_text__icontains=initials)
             qs = qs.filter(cond)
         if self.region:
             qs = qs.filter(region_path__contains=self.region.ljust(12, "0") + "/")

@@ -15,8 +15,16 @@ from lianxin.core.text import pinyin_initials
 
 from .models import Center, CenterStatus, CenterStatusPeriod, Room
 
-CENTER_EDITABLE = ["name", "address", "latitude", "longitude", "floor_area", "households",
-                   "opening_hours", "phone"]
+CENTER_EDITABLE = [
+    "name",
+    "address",
+    "latitude",
+    "longitude",
+    "floor_area",
+    "households",
+    "opening_hours",
+    "phone",
+]
 ROOM_EDITABLE = ["room_type_id", "name", "area", "capacity", "bookable"]
 
 
@@ -34,8 +42,9 @@ def update_center(actor, center: Center, data: dict, *, expected_version: int | 
     if "name" in data:
         names = [r.name for r in reversed(center.region.ancestors()[1:])]
         data = data | {"search_text": search_text(data["name"], [center.region.name, *names])}
-    return update_fields(actor, center, data, expected_version=expected_version,
-                         exclude_clean=["search_text"])
+    return update_fields(
+        actor, center, data, expected_version=expected_version, exclude_clean=["search_text"]
+    )
 
 
 def set_center_status(actor, center: Center, status: str, valid_from: date, note: str = ""):
@@ -47,26 +56,38 @@ def set_center_status(actor, center: Center, status: str, valid_from: date, note
         current = center.history.filter(valid_to__isnull=True).order_by("-valid_from").first()
         if current and valid_from <= current.valid_from:
             raise ValidationError(
-                {"valid_from": _("生效日期须晚于当前状态的开始日期 %(d)s。") % {"d": current.valid_from}}
+                {
+                    "valid_from": _("生效日期须晚于当前状态的开始日期 %(d)s。")
+                    % {"d": current.valid_from}
+                }
             )
         if current:
             current.valid_to = valid_from
             current.save(update_fields=["valid_to"])
-        CenterStatusPeriod.objects.create(center=center, status=status, valid_from=valid_from,
-                                          note=note)
+        CenterStatusPeriod.objects.create(
+            center=center, status=status, valid_from=valid_from, note=note
+        )
         before = center.status
         Center.objects.filter(pk=center.pk).update(status=status, version=center.version + 1)
         center.status, center.version = status, center.version + 1
-        audit.record(actor, "status", center, changes={"status": [before, status]},
-                     note=f"{valid_from} {note}".strip())
+        audit.record(
+            actor,
+            "status",
+            center,
+            changes={"status": [before, status]},
+            note=f"{valid_from} {note}".strip(),
+        )
     return center
 
 
 def create_room(actor, center: Center, data: dict) -> Room:
     require_visible(actor, center)
     with transaction.atomic():
-        room = Room(center=center, region_path=center.region_path,
-                    **{k: v for k, v in data.items() if k in ROOM_EDITABLE})
+        room = Room(
+            center=center,
+            region_path=center.region_path,
+            **{k: v for k, v in data.items() if k in ROOM_EDITABLE},
+        )
         room.full_clean()
         room.save()
         ensure_visible(actor, room)

@@ -1,12 +1,16 @@
 """What the API routers share: authentication (session or personal access token), rendering
 that keeps Chinese readable, and errors in the user's language."""
 
+import json
 from datetime import timedelta
+from functools import wraps
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
+from ninja.errors import ValidationError as NinjaValidationError
 from ninja.renderers import JSONRenderer
 from ninja.security import HttpBearer, SessionAuth
 
@@ -21,8 +25,11 @@ class TokenAuth(HttpBearer):
     def authenticate(self, request, token):
         from lianxin.accounts.models import ApiToken
 
-        found = (ApiToken.objects.select_related("user")
-                 .filter(key_hash=ApiToken.hash(token), revoked_at__isnull=True).first())
+        found = (
+            ApiToken.objects.select_related("user")
+            .filter(key_hash=ApiToken.hash(token), revoked_at__isnull=True)
+            .first()
+        )
         if not found or not found.user.is_active or found.user.is_resident:
             return None
         now = timezone.now()
@@ -38,8 +45,23 @@ class StaffSessionAuth(SessionAuth):
         return user if user is not None and not user.is_resident else None
 
 
+def readable_openapi(view):
+    """ninja serves openapi.json with json's default ensure_ascii=True (\\uXXXX for every Chinese
+    character): serve it as readable UTF-8 like every other answer."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        if response.get("Content-Type", "").startswith("application/json"):
+            response.content = json.dumps(json.loads(response.content), ensure_ascii=False)
+        return response
+
+    return wrapper
+
+
 def build_api() -> NinjaAPI:
     api = NinjaAPI(
+        docs_decorator=readable_openapi,
         title="连心桥 Lianxin API",
         version="1",
         description="党群服务中心：区划、中心与数据范围。Data scope is enforced on every endpoint.",
@@ -50,8 +72,28 @@ def build_api() -> NinjaAPI:
 
     @api.exception_handler(ValidationError)
     def validation_error(request, exc):
-        return api.create_response(request, {"detail": _("输入有误"), "errors": field_errors(exc)},
-                                   status=422)
+        return api.create_response(
+            request, {"detail": _("输入有误"), "errors": field_errors(exc)}, status=422
+        )
+
+    @api.exception_handler(NinjaValidationError)
+    def schema_error(request, exc):
+        """Request bodies and parameters that don't parse: name the field, in the user's
+        language (pydantic's own messages are English only)."""
+        errors: dict[str, list[str]] = {}
+        for err in exc.errors:
+            loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "payload", "query")]
+            field = ".".join(loc) or "__all__"
+            errors.setdefault(field, []).append(
+                _("“%(field)s”的值无效（%(type)s）。") % {"field": field, "type": err.get("type")}
+            )
+        return api.create_response(request, {"detail": _("输入有误"), "errors": errors}, status=422)
+
+    @api.exception_handler(Http404)
+    def not_found(request, exc):
+        return api.create_response(
+            request, {"detail": _("未找到，或不在您的数据范围内。")}, status=404
+        )
 
     @api.exception_handler(PermissionDenied)
     def permission_denied(request, exc):

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 
 from .middleware import current_request_info
@@ -24,30 +25,45 @@ def _plain(value):
     return value
 
 
+def _as_stored(obj: models.Model, name: str, value):
+    """A Decimal at its column's scale (250 → 250.00), so that an equal value never reads as a
+    change (which would bump the version and write a false audit row)."""
+    if isinstance(value, Decimal) and value.is_finite():
+        try:
+            places = getattr(obj._meta.get_field(name), "decimal_places", None)
+            if places is not None:
+                return value.quantize(Decimal(1).scaleb(-places))
+        except (FieldDoesNotExist, InvalidOperation):
+            pass
+    return value
+
+
 def snapshot(obj: models.Model, fields=None) -> dict:
-    names = fields or [
-        f.attname for f in obj._meta.concrete_fields if not f.primary_key
-    ]
+    names = fields or [f.attname for f in obj._meta.concrete_fields if not f.primary_key]
     out = {}
     for name in names:
         if name.endswith(SECRET_SUFFIXES):
             out[name] = "***"
         else:
-            out[name] = _plain(getattr(obj, name))
+            out[name] = _plain(_as_stored(obj, name, getattr(obj, name)))
     return out
 
 
 def diff(before: dict, after: dict) -> dict:
     keys = set(before) | set(after)
-    return {
-        k: [before.get(k), after.get(k)]
-        for k in sorted(keys)
-        if before.get(k) != after.get(k)
-    }
+    return {k: [before.get(k), after.get(k)] for k in sorted(keys) if before.get(k) != after.get(k)}
 
 
-def record(actor, action: str, target: models.Model | None = None, *, changes=None, note="",
-           target_type: str = "", target_repr: str = "") -> AuditLog:
+def record(
+    actor,
+    action: str,
+    target: models.Model | None = None,
+    *,
+    changes=None,
+    note="",
+    target_type: str = "",
+    target_repr: str = "",
+) -> AuditLog:
     info = current_request_info()
     actor_obj = actor if getattr(actor, "pk", None) else None
     return AuditLog.objects.create(

@@ -59,8 +59,11 @@ def province_geojson(province: str) -> dict:
     """The counties of one province as a FeatureCollection, with `name` and `code` properties
     as ECharts' registerMap expects."""
     features = [
-        {"type": "Feature", "properties": {"name": f["properties"]["name"], "code": code},
-         "geometry": f["geometry"]}
+        {
+            "type": "Feature",
+            "properties": {"name": f["properties"]["name"], "code": code},
+            "geometry": f["geometry"],
+        }
         for code, f in sorted(_features().items())
         if code.startswith(province)
     ]

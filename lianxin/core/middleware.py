@@ -10,6 +10,18 @@ def current_request_info() -> dict:
     return _request_info.get() or {}
 
 
+def client_ip(request) -> str | None:
+    """The client's address. X-Forwarded-For is believed only from a configured reverse proxy
+    (LIANXIN_TRUSTED_PROXIES); from anyone else it could forge the audit trail."""
+    from django.conf import settings
+
+    remote = request.META.get("REMOTE_ADDR")
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if forwarded and remote in settings.TRUSTED_PROXIES:
+        return forwarded.split(",")[-1].strip() or remote
+    return remote
+
+
 class RequestContextMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -17,8 +29,7 @@ class RequestContextMiddleware:
     def __call__(self, request):
         token = _request_info.set(
             {
-                "ip": request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[0].strip()
-                or request.META.get("REMOTE_ADDR"),
+                "ip": client_ip(request),
                 "user_agent": request.META.get("HTTP_USER_AGENT", "")[:300],
             }
         )

@@ -43,7 +43,9 @@ class Scope:
         return reduce(or_, parts) if parts else None
 
     def covers_path(self, path: str) -> bool:
-        return self.everything or path in self.exact or any(path.startswith(p) for p in self.subtree)
+        return (
+            self.everything or path in self.exact or any(path.startswith(p) for p in self.subtree)
+        )
 
 
 def _outermost(paths) -> list[str]:

@@ -23,8 +23,16 @@ def require_visible(user, obj: models.Model, action: str = CHANGE) -> None:
         raise PermissionDenied(_("该记录不在您的数据范围内，或您没有编辑权限。"))
 
 
-def update_fields(actor, obj: models.Model, data: dict, *, expected_version: int | None = None,
-                  action: str = "update", note: str = "", exclude_clean=()) -> models.Model:
+def update_fields(
+    actor,
+    obj: models.Model,
+    data: dict,
+    *,
+    expected_version: int | None = None,
+    action: str = "update",
+    note: str = "",
+    exclude_clean=(),
+) -> models.Model:
     """Apply `data` to a scoped row: checked before (may the actor edit it?) and after (is it
     still inside the actor's scope?), validated, version-checked, audited — or nothing at all."""
     require_visible(actor, obj)

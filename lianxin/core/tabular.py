@@ -12,8 +12,9 @@ from django.http import FileResponse
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def xlsx_response(filename: str, sheet: str, headers: Sequence[str], rows: Iterable[Sequence],
-                  note: str = "") -> FileResponse:
+def xlsx_response(
+    filename: str, sheet: str, headers: Sequence[str], rows: Iterable[Sequence], note: str = ""
+) -> FileResponse:
     tmp = tempfile.TemporaryFile(suffix=".xlsx")
     book = xlsxwriter.Workbook(tmp, {"constant_memory": True, "in_memory": False})
     ws = book.add_worksheet(sheet[:31])

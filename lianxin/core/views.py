@@ -29,19 +29,25 @@ def dashboard(request):
         total=Count("id"),
         villages=Count("id", filter=Q(kind=Kind.VILLAGE)),
         communities=Count("id", filter=Q(kind=Kind.COMMUNITY)),
-        townships=Count("id", filter=Q(kind__in=[Kind.STREET, Kind.TOWN, Kind.TOWNSHIP, Kind.ZONE])),
+        townships=Count(
+            "id", filter=Q(kind__in=[Kind.STREET, Kind.TOWN, Kind.TOWNSHIP, Kind.ZONE])
+        ),
         in_use=Count("id", filter=Q(status=CenterStatus.IN_USE)),
         renovating=Count("id", filter=Q(status=CenterStatus.RENOVATING)),
         closed=Count("id", filter=Q(status=CenterStatus.CLOSED_DEMOLITION)),
     )
-    return render(request, "core/home.html", {"totals": totals,
-                                              "roots": root_regions(request.user)})
+    return render(
+        request, "core/home.html", {"totals": totals, "roots": root_regions(request.user)}
+    )
 
 
 @admin_required
 def audit_log(request):
     qs = AuditLog.objects.visible_to(request.user).select_related("actor")
-    f = {k: (request.GET.get(k) or "").strip() for k in ("actor", "action", "target", "since", "until")}
+    f = {
+        k: (request.GET.get(k) or "").strip()
+        for k in ("actor", "action", "target", "since", "until")
+    }
     if f["actor"]:
         qs = qs.filter(actor_repr__icontains=f["actor"])
     if f["action"]:
@@ -53,10 +59,16 @@ def audit_log(request):
     if f["until"]:
         qs = qs.filter(at__date__lte=f["until"])
     actions = AuditLog.objects.visible_to(request.user).values_list("action", flat=True).distinct()
-    return render(request, "core/audit.html", {
-        "page": paginate(request, qs), "f": f, "actions": sorted(set(actions)),
-        "qs": urlencode({k: v for k, v in f.items() if v}),
-    })
+    return render(
+        request,
+        "core/audit.html",
+        {
+            "page": paginate(request, qs),
+            "f": f,
+            "actions": sorted(set(actions)),
+            "qs": urlencode({k: v for k, v in f.items() if v}),
+        },
+    )
 
 
 @cache_control(max_age=86400, public=True)
@@ -68,5 +80,3 @@ def boundaries(request, province: str):
     if not data["features"]:
         raise Http404
     return JsonResponse(data, json_dumps_params={"ensure_ascii": False})
-
-

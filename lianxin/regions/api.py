@@ -1,5 +1,6 @@
 from datetime import date
 
+from django.db.models import F
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema
 
@@ -50,8 +51,9 @@ def list_regions(request, parent: str | None = None):
 
 @router.get("/{code}", response=RegionDetail)
 def get_region(request, code: str):
-    region = get_object_or_404(_annotate(Region.objects.visible_to(request.user)),
-                               code=code.ljust(12, "0"))
-    region.history = list(region.statuses.order_by("valid_from"))
+    region = get_object_or_404(
+        _annotate(Region.objects.visible_to(request.user)), code=code.ljust(12, "0")
+    )
+    region.history = list(region.statuses.order_by(F("valid_from").asc(nulls_first=True)))
     region.path = [c for c in region.path.split("/") if c]
     return region

@@ -44,8 +44,13 @@ FILES = [
     ("streets.csv", Level.TOWNSHIP, "areaCode"),
     ("villages.csv", Level.VILLAGE, "streetCode"),
 ]
-CODE_DIGITS = {Level.PROVINCE: 2, Level.PREFECTURE: 4, Level.COUNTY: 6, Level.TOWNSHIP: 9,
-               Level.VILLAGE: 12}
+CODE_DIGITS = {
+    Level.PROVINCE: 2,
+    Level.PREFECTURE: 4,
+    Level.COUNTY: 6,
+    Level.TOWNSHIP: 9,
+    Level.VILLAGE: 12,
+}
 
 
 class ImportProblem(Exception):
@@ -85,14 +90,24 @@ def village_kind(code12: str, name: str) -> str:
     return Kind.VILLAGE if name.endswith(("村民委员会", "村委会", "村")) else Kind.COMMUNITY
 
 
+FIXED_KINDS = {
+    Level.PROVINCE: Kind.PROVINCE,
+    Level.PREFECTURE: Kind.PREFECTURE,
+    Level.COUNTY: Kind.DISTRICT,
+}
+
+
 def kind_for(level: int, code12: str, name: str) -> str:
-    return {
-        Level.PROVINCE: lambda: Kind.PROVINCE,
-        Level.PREFECTURE: lambda: Kind.PREFECTURE,
-        Level.COUNTY: lambda: Kind.DISTRICT,
-        Level.TOWNSHIP: lambda: township_kind(code12),
-        Level.VILLAGE: lambda: village_kind(code12, name),
-    }[level]()
+    # Called once a row (660,000 times for the country): no per-call dict of lambdas.
+    if level == Level.VILLAGE:
+        return village_kind(code12, name)
+    if level == Level.TOWNSHIP:
+        return township_kind(code12)
+    return FIXED_KINDS[level]
+
+
+def _where(filename: str, lineno: int) -> str:
+    return _("%(file)s 第 %(line)d 行") % {"file": filename, "line": lineno}
 
 
 def read_rows(source: Path, province: str | None, problems: list[str]) -> Iterator[tuple]:
@@ -103,37 +118,58 @@ def read_rows(source: Path, province: str | None, problems: list[str]) -> Iterat
         if not file.exists():
             problems.append(_("找不到区划文件 %(file)s") % {"file": file})
             return
+        # Per-file constants: the loop below runs 660,000 times for the whole country.
+        digits = CODE_DIGITS[level]
+        level_no = int(level)
+        is_prefecture = level == Level.PREFECTURE
+        keeps_path = level < Level.VILLAGE
         with file.open(encoding="utf-8", newline="") as fh:
-            reader = csv.DictReader(fh)
-            for lineno, rec in enumerate(reader, start=2):
-                where = f"{filename} 第 {lineno} 行"
-                raw_code = (rec.get("code") or "").strip()
-                name = (rec.get("name") or "").strip()
+            # csv.reader with column positions read like csv.DictReader: a column missing from
+            # the header, or from a short row, reads as ""; blank lines are skipped and not
+            # counted (row numbers are the DictReader record numbers, header = row 1).
+            reader = csv.reader(fh)
+            header = next(reader, None)
+            if header is None:
+                continue
+            columns = {title: i for i, title in enumerate(header)}  # a repeated title: the last
+            i_code = columns.get("code", len(header))
+            i_name = columns.get("name", len(header))
+            i_parent = columns.get(parent_col, len(header)) if parent_col else 0
+            width = max(i_code, i_name, i_parent) + 1
+            lineno = 1
+            for rec in reader:
+                if not rec:
+                    continue
+                lineno += 1
+                if len(rec) < width:
+                    rec += [""] * (width - len(rec))
+                raw_code = rec[i_code].strip()
+                name = rec[i_name].strip()
                 if province and not raw_code.startswith(province):
                     continue
-                if not raw_code.isdigit() or len(raw_code) != CODE_DIGITS[level]:
+                if not raw_code.isdigit() or len(raw_code) != digits:
                     problems.append(
                         _("%(where)s：区划代码“%(code)s”应为 %(n)d 位数字")
-                        % {"where": where, "code": raw_code, "n": CODE_DIGITS[level]}
+                        % {"where": _where(filename, lineno), "code": raw_code, "n": digits}
                     )
                     continue
                 if not name:
-                    problems.append(_("%(where)s：名称为空") % {"where": where})
+                    problems.append(_("%(where)s：名称为空") % {"where": _where(filename, lineno)})
                     continue
-                if level == Level.PREFECTURE and name in GROUPING_PREFECTURES:
+                if is_prefecture and name in GROUPING_PREFECTURES:
                     # Counties of a municipality hang directly under the province.
                     paths[pad(raw_code)] = paths.get(pad(raw_code[:2]), "")
                     continue
-                code = pad(raw_code)
+                code = raw_code.ljust(12, "0")
                 parent_code = None
                 parent_path = ""
                 if parent_col:
-                    raw_parent = (rec.get(parent_col) or "").strip()
-                    parent_code = pad(raw_parent)
+                    raw_parent = rec[i_parent].strip()
+                    parent_code = raw_parent.ljust(12, "0")
                     if parent_code not in paths:
                         problems.append(
                             _("%(where)s：上级代码“%(code)s”不存在")
-                            % {"where": where, "code": raw_parent}
+                            % {"where": _where(filename, lineno), "code": raw_parent}
                         )
                         continue
                     if code == parent_code:
@@ -146,10 +182,17 @@ def read_rows(source: Path, province: str | None, problems: list[str]) -> Iterat
                     # last unit on the path.
                     parent_code = parent_path.rstrip("/").rsplit("/", 1)[-1]
                 path = f"{parent_path}{code}/"
-                if level < Level.VILLAGE:
+                if keeps_path:
                     paths[code] = path
-                yield (code, name, int(level), kind_for(level, code, name), parent_code, path,
-                       pinyin_initials(name)[:100])
+                yield (
+                    code,
+                    name,
+                    level_no,
+                    kind_for(level, code, name),
+                    parent_code,
+                    path,
+                    pinyin_initials(name)[:100],
+                )
 
 
 STAGING_COLUMNS = "code, name, level, kind, parent_code, path, initials"
@@ -170,7 +213,10 @@ def _load_staging(cursor, rows: Iterable[tuple], report: ImportReport) -> None:
 
     if connection.vendor == "postgresql":
         raw = connection.connection
-        with raw.cursor() as pg, pg.copy(f"COPY regions_staging ({STAGING_COLUMNS}) FROM STDIN") as cp:
+        with (
+            raw.cursor() as pg,
+            pg.copy(f"COPY regions_staging ({STAGING_COLUMNS}) FROM STDIN") as cp,
+        ):
             for row in counted():
                 cp.write_row(row)
     else:
@@ -196,16 +242,19 @@ def _merge(cursor, report: ImportReport, province: str | None) -> None:
             [False, Status.ACTIVE, level],
         )
         report.created[level] = cursor.rowcount
-    # Changed names, paths, initials and (unless corrected by hand) kinds.
-    cursor.execute(
-        "SELECT s.level, count(*) FROM regions_staging s JOIN regions_region r ON r.code = s.code"
-        " LEFT JOIN regions_region p ON p.code = s.parent_code"
-        " WHERE r.name <> s.name OR r.path <> s.path OR r.initials <> s.initials"
-        " OR r.level <> s.level OR (r.kind <> s.kind AND NOT r.kind_corrected)"
-        " OR COALESCE(r.parent_id, 0) <> COALESCE(p.id, 0) GROUP BY s.level"
-    )
-    for level, count in cursor.fetchall():
-        report.updated[level] = count
+    # Changed names, paths, initials and (unless corrected by hand) kinds. Only units that existed
+    # before can have changed: when every source row was just created (a first import), skip the
+    # comparison (a join of the whole country, seconds).
+    if sum(report.created.values()) < sum(report.source_rows.values()):
+        cursor.execute(
+            "SELECT s.level, count(*) FROM regions_staging s JOIN regions_region r ON r.code = s.code"
+            " LEFT JOIN regions_region p ON p.code = s.parent_code"
+            " WHERE r.name <> s.name OR r.path <> s.path OR r.initials <> s.initials"
+            " OR r.level <> s.level OR (r.kind <> s.kind AND NOT r.kind_corrected)"
+            " OR COALESCE(r.parent_id, 0) <> COALESCE(p.id, 0) GROUP BY s.level"
+        )
+        for level, count in cursor.fetchall():
+            report.updated[level] = count
     if sum(report.updated.values()):
         cursor.execute(
             "UPDATE regions_region SET name = s.name, path = s.path, initials = s.initials,"
@@ -235,14 +284,13 @@ def _merge(cursor, report: ImportReport, province: str | None) -> None:
         " WHERE NOT EXISTS (SELECT 1 FROM regions_regionstatus x WHERE x.region_id = r.id)",
         [Status.ACTIVE, "导入"],
     )
-    where = "WHERE r.code LIKE %s" if province else ""
+    # Units of the imported scope that the source no longer has. Every source row is in
+    # regions_region by now (created or already there) and in that scope, so a count suffices
+    # (no anti-join of the whole country against the staging table).
+    where = "WHERE code LIKE %s" if province else ""
     params = [province + "%"] if province else []
-    cursor.execute(
-        "SELECT count(*) FROM regions_region r LEFT JOIN regions_staging s ON s.code = r.code "
-        f"{where} {'AND' if where else 'WHERE'} s.code IS NULL",
-        params,
-    )
-    report.missing_from_source = cursor.fetchone()[0]
+    cursor.execute(f"SELECT count(*) FROM regions_region {where}", params)
+    report.missing_from_source = cursor.fetchone()[0] - sum(report.source_rows.values())
 
 
 def import_regions(source: Path, province: str | None = "12") -> ImportReport:
@@ -257,7 +305,9 @@ def import_regions(source: Path, province: str | None = "12") -> ImportReport:
             cursor.execute("DROP TABLE IF EXISTS regions_staging")
             raise ImportProblem(problems)
         if not sum(report.source_rows.values()):
-            raise ImportProblem([_("区划文件中没有代码以“%(code)s”开头的单位") % {"code": province}])
+            raise ImportProblem(
+                [_("区划文件中没有代码以“%(code)s”开头的单位") % {"code": province}]
+            )
         _merge(cursor, report, province)
         cursor.execute("DROP TABLE IF EXISTS regions_staging")
     return report

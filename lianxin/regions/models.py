@@ -62,17 +62,21 @@ class RegionQuerySet(OrgScopedQuerySet):
 class Region(models.Model):
     code = models.CharField(_("区划代码"), max_length=12, unique=True)
     name = models.CharField(_("名称"), max_length=100)
-    level = models.PositiveSmallIntegerField(_("层级"), choices=Level.choices, db_index=True)
-    kind = models.CharField(_("类型"), max_length=12, choices=Kind.choices, db_index=True)
+    level = models.PositiveSmallIntegerField(_("层级"), choices=Level.choices)
+    kind = models.CharField(_("类型"), max_length=12, choices=Kind.choices)
     # An administrator's correction of the kind survives re-imports.
     kind_corrected = models.BooleanField(_("类型已人工校正"), default=False)
     parent = models.ForeignKey(
-        "self", verbose_name=_("上级"), null=True, blank=True, on_delete=models.PROTECT,
+        "self",
+        verbose_name=_("上级"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="children",
     )
     # Materialised path of codes, each followed by "/": the key of every data scope.
     path = models.CharField(_("路径"), max_length=80, db_index=True)
-    initials = models.CharField(_("拼音首字母"), max_length=100, blank=True, db_index=True)
+    initials = models.CharField(_("拼音首字母"), max_length=100, blank=True)
     status = models.CharField(
         _("当前状态"), max_length=12, choices=Status.choices, default=Status.ACTIVE
     )
@@ -99,7 +103,14 @@ class Region(models.Model):
 
     @property
     def short_name(self) -> str:
-        for suffix in ("社区居民委员会", "居民委员会", "村民委员会", "社区居委会", "居委会", "村委会"):
+        for suffix in (
+            "社区居民委员会",
+            "居民委员会",
+            "村民委员会",
+            "社区居委会",
+            "居委会",
+            "村委会",
+        ):
             if self.name.endswith(suffix) and len(self.name) > len(suffix):
                 stem = self.name[: -len(suffix)]
                 return stem + ("社区" if "居" in suffix else ("" if stem.endswith("村") else "村"))

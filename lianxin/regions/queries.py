@@ -8,8 +8,11 @@ from lianxin.core.scoping import scope_for
 from .models import Kind, Level, Region
 
 # Which denormalised code on Center groups the children of a unit at this level.
-CHILD_CODE_FIELD = {Level.PROVINCE: "district_code", Level.PREFECTURE: "district_code",
-                    Level.COUNTY: "street_code"}
+CHILD_CODE_FIELD = {
+    Level.PROVINCE: "district_code",
+    Level.PREFECTURE: "district_code",
+    Level.COUNTY: "street_code",
+}
 
 
 def root_regions(user):
@@ -36,8 +39,10 @@ def child_summaries(user, region: Region):
                 total=Count("id"),
                 villages=Count("id", filter=Q(kind=Kind.VILLAGE)),
                 communities=Count("id", filter=Q(kind=Kind.COMMUNITY)),
-                in_use=Count("id", filter=Q(status=CenterStatus.IN_USE,
-                                            kind__in=[Kind.VILLAGE, Kind.COMMUNITY])),
+                in_use=Count(
+                    "id",
+                    filter=Q(status=CenterStatus.IN_USE, kind__in=[Kind.VILLAGE, Kind.COMMUNITY]),
+                ),
             )
         )
         counts = {r[field]: r for r in rows}
@@ -50,7 +55,8 @@ def visible_ancestors(user, region: Region) -> tuple[list[Region], set[str]]:
     """The unit's ancestors, and the paths of those the user may open (for breadcrumbs)."""
     ancestors = region.ancestors()
     paths = set(
-        Region.objects.visible_to(user).filter(code__in=[a.code for a in ancestors])
+        Region.objects.visible_to(user)
+        .filter(code__in=[a.code for a in ancestors])
         .values_list("path", flat=True)
     )
     return ancestors, paths

@@ -28,8 +28,9 @@ def correct_kind(actor, region: Region, kind: str, note: str = "") -> Region:
     return region
 
 
-def change_status(actor, region: Region, status: str, valid_from: date, *, kind: str | None = None,
-                  note: str = "") -> RegionStatus:
+def change_status(
+    actor, region: Region, status: str, valid_from: date, *, kind: str | None = None, note: str = ""
+) -> RegionStatus:
     """Close the open period on `valid_from` and open a new one (e.g. 拆迁 from 2019-05-01, or
     村改居: status converted with kind community)."""
     if status not in Status.values:
@@ -39,18 +40,26 @@ def change_status(actor, region: Region, status: str, valid_from: date, *, kind:
         current = region.statuses.filter(valid_to__isnull=True).order_by("-valid_from").first()
         if current and current.valid_from and valid_from <= current.valid_from:
             raise ValidationError(
-                {"valid_from": _("生效日期须晚于当前状态的开始日期 %(d)s。") % {"d": current.valid_from}}
+                {
+                    "valid_from": _("生效日期须晚于当前状态的开始日期 %(d)s。")
+                    % {"d": current.valid_from}
+                }
             )
         new_kind = kind or region.kind
         if current:
             current.valid_to = valid_from
             current.save(update_fields=["valid_to"])
-        period = RegionStatus.objects.create(region=region, status=status, kind=new_kind,
-                                             valid_from=valid_from, note=note)
+        period = RegionStatus.objects.create(
+            region=region, status=status, kind=new_kind, valid_from=valid_from, note=note
+        )
         before = {"status": region.status, "kind": region.kind}
         Region.objects.filter(pk=region.pk).update(status=status, kind=new_kind)
         region.status, region.kind = status, new_kind
-        audit.record(actor, "status", region, changes=audit.diff(before, {"status": status,
-                                                                          "kind": new_kind}),
-                     note=f"{valid_from} {note}".strip())
+        audit.record(
+            actor,
+            "status",
+            region,
+            changes=audit.diff(before, {"status": status, "kind": new_kind}),
+            note=f"{valid_from} {note}".strip(),
+        )
     return period

@@ -25,7 +25,9 @@ class Command(BaseCommand):
             self.stdout.write("Demo data already present (use --force to rebuild).")
         else:
             counts = DemoBuilder(seed).run()
-            self.stdout.write(f"Demo layer: {counts['centers']:,} centers, {counts['rooms']:,} rooms")
+            self.stdout.write(
+                f"Demo layer: {counts['centers']:,} centers, {counts['rooms']:,} rooms"
+            )
         self.accounts()
         fig = article_figures(ARTICLE_DAY)
         self.stdout.write(
@@ -39,8 +41,10 @@ class Command(BaseCommand):
     def accounts(self):
         if User.objects.filter(username="city").exists():
             return
-        r = {code: Region.objects.get(code=code) for code in
-             ("120000000000", "120103000000", "120104000000")}
+        r = {
+            code: Region.objects.get(code=code)
+            for code in ("120000000000", "120103000000", "120104000000")
+        }
         street = Region.objects.filter(parent=r["120103000000"], level=Level.TOWNSHIP).first()
         community = Region.objects.filter(parent=street, level=Level.VILLAGE).first()
         people = [
@@ -52,10 +56,13 @@ class Command(BaseCommand):
             ("leader", "河西区包保领导", r["120103000000"], "inspector"),
         ]
         for username, display, unit, role in people:
-            user = accounts.create_staff(None, username=username, password=PASSWORD,
-                                         display_name=display, org_unit=unit)
+            user = accounts.create_staff(
+                None, username=username, password=PASSWORD, display_name=display, org_unit=unit
+            )
             accounts.assign_role(None, user, role, unit)
-        accounts.create_staff(None, username="admin", password=PASSWORD,
-                              display_name="系统管理员", superuser=True)
-        accounts.create_resident(None, phone=RESIDENT_PHONE, password=PASSWORD,
-                                 display_name="演示居民")
+        accounts.create_staff(
+            None, username="admin", password=PASSWORD, display_name="系统管理员", superuser=True
+        )
+        accounts.create_resident(
+            None, phone=RESIDENT_PHONE, password=PASSWORD, display_name="演示居民"
+        )

@@ -1,0 +1,547 @@
+"""The generic permission matrix (rule 1: data scope is enforced in the queryset).
+
+Part 1 runs against every org-scoped model, discovered (every model whose default manager's
+queryset has `visible_to`): one row in 河西区 and one in 南开区, built by the model's registered
+factory (`lianxin/core/tests/factories.py`, or `lianxin/<app>/tests/factories.py`). A new
+org-scoped model without a factory fails here on purpose.
+
+Part 2 runs against every list / detail / export / API endpoint in ENDPOINTS: a 河西区 user gets
+nothing of 南开区, the city user gets both, a resident or an anonymous visitor gets no data at all.
+Part 3 runs every write endpoint in WRITES: refused across districts, for read-only roles, for
+residents and strangers, with nothing changed. A new endpoint is one line in its table.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import io
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from django.apps import apps
+from python_calamine import CalamineWorkbook
+
+from lianxin.core.scoping import CHANGE, VIEW
+
+from .factories import (
+    HEXI_STREET,
+    HEXI_VILLAGE,
+    NANKAI_STREET,
+    NANKAI_VILLAGE,
+    ORG_SCOPED_FACTORIES,
+    make_center,
+    region,
+    scoped_models,
+)
+
+# Let every app contribute factories for its own models.
+for _app in apps.get_app_configs():
+    if (
+        _app.name.startswith("lianxin.")
+        and importlib.util.find_spec(f"{_app.name}.tests")
+        and importlib.util.find_spec(f"{_app.name}.tests.factories")
+    ):
+        importlib.import_module(f"{_app.name}.tests.factories")
+
+SCOPED = scoped_models()
+
+
+def test_every_org_scoped_model_has_a_factory():
+    missing = [m._meta.label for m in SCOPED if m._meta.label_lower not in ORG_SCOPED_FACTORIES]
+    assert not missing, (
+        f"org-scoped models without a permission-matrix factory: {missing}; register one with "
+        "@org_factory('app.Model') in lianxin/<app>/tests/factories.py"
+    )
+
+
+def test_discovery_finds_the_known_org_scoped_models():
+    labels = {m._meta.label_lower for m in SCOPED}
+    assert {"centers.center", "centers.room", "regions.region", "core.auditlog"} <= labels
+    # Unscoped models are not picked up.
+    assert "accounts.user" not in labels and "centers.roomtype" not in labels
+
+
+def _factory_for(model):
+    label = model._meta.label_lower
+    if label not in ORG_SCOPED_FACTORIES:
+        pytest.fail(
+            f"{label} is org-scoped (its queryset has visible_to) but has no factory for the "
+            f"permission matrix: register one with @org_factory({model._meta.label!r}) in "
+            f"lianxin/{model._meta.app_label}/tests/factories.py",
+            pytrace=False,
+        )
+    return ORG_SCOPED_FACTORIES[label]
+
+
+@pytest.fixture
+def pair(request, db):
+    """(model, row in 河西区, row in 南开区)."""
+    model = request.param
+    build = _factory_for(model)
+    mine, theirs = build(region(HEXI_VILLAGE)), build(region(NANKAI_VILLAGE))
+    path = model.scope_path_field
+    assert getattr(mine, path).startswith("120000000000/120103000000/"), "factory ignored region"
+    assert getattr(theirs, path).startswith("120000000000/120104000000/"), "factory ignored region"
+    return model, mine, theirs
+
+
+def _seen(model, user, mine, theirs, action=VIEW) -> set[str]:
+    pks = set(
+        model.objects.visible_to(user, action)
+        .filter(pk__in=[mine.pk, theirs.pk])
+        .values_list("pk", flat=True)
+    )
+    return {name for name, row in (("hexi", mine), ("nankai", theirs)) if row.pk in pks}
+
+
+# (user fixture, rows seen with "view", rows seen with "change")
+MATRIX = [
+    ("hexi", {"hexi"}, {"hexi"}),
+    ("nankai", {"nankai"}, {"nankai"}),
+    ("city", {"hexi", "nankai"}, {"hexi", "nankai"}),
+    ("root", {"hexi", "nankai"}, {"hexi", "nankai"}),
+    ("street_staff", {"hexi"}, {"hexi"}),  # the 河西 row sits in the street's subtree
+    ("inspector", {"hexi"}, set()),  # read-only: sees, may not change
+    ("resident", set(), set()),
+    ("norole", set(), set()),
+]
+
+
+@pytest.mark.parametrize("pair", SCOPED, ids=lambda m: m._meta.label_lower, indirect=True)
+@pytest.mark.parametrize("who,sees,changes", MATRIX, ids=[m[0] for m in MATRIX])
+def test_scope_matrix(request, pair, who, sees, changes):
+    model, mine, theirs = pair
+    user = request.getfixturevalue(who)
+    assert _seen(model, user, mine, theirs) == sees, f"{who} view on {model._meta.label}"
+    assert _seen(model, user, mine, theirs, CHANGE) == changes, (
+        f"{who} change on {model._meta.label}"
+    )
+
+
+@pytest.mark.parametrize("pair", SCOPED, ids=lambda m: m._meta.label_lower, indirect=True)
+def test_anonymous_sees_nothing(pair):
+    from django.contrib.auth.models import AnonymousUser
+
+    model, mine, theirs = pair
+    assert _seen(model, AnonymousUser(), mine, theirs) == set()
+    assert _seen(model, None, mine, theirs) == set()
+
+
+@pytest.mark.parametrize("pair", SCOPED, ids=lambda m: m._meta.label_lower, indirect=True)
+def test_inactive_staff_sees_nothing(pair, hexi):
+    model, mine, theirs = pair
+    hexi.is_active = False
+    assert _seen(model, hexi, mine, theirs) == set()
+
+
+# ---------------------------------------------------------------------------------------------
+# Endpoints
+
+
+@dataclass
+class Ctx:
+    mine: object  # a Center in 河西区 (大营门街道 九江路社区), with a room and an audit row
+    theirs: object  # a Center in 南开区 (长虹街道 光明路社区), likewise
+
+    def room(self, side):
+        return getattr(self, side).rooms.get()
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """`url(ctx, side)` gives the address for one side ("mine" = 河西区, "theirs" = 南开区).
+    list: one address for both sides; shows mine, never theirs.
+    detail: one address per side; theirs → 404.
+    children: one address per side; theirs → 404 or an empty result.
+    `markers(ctx, side)` are strings that identify the side's data in a response."""
+
+    name: str
+    kind: str
+    fmt: str
+    url: Callable[[Ctx, str], str]
+    markers: Callable[[Ctx, str], list[str]]
+    staff_only_page: bool = True  # HTML page behind staff_required (else an API endpoint)
+    city_sees_both: bool = True  # a list whose rows for the city user include both districts
+
+
+def center_markers(ctx, side):
+    c = getattr(ctx, side)
+    return [c.region.code, c.name]
+
+
+def street_markers(ctx, side):
+    return [HEXI_STREET if side == "mine" else NANKAI_STREET]
+
+
+def district_of(side):
+    return "120103000000" if side == "mine" else "120104000000"
+
+
+def html(kind, name, url, markers=center_markers, **kw):
+    return Endpoint(name, kind, "html", url, markers, **kw)
+
+
+def api(kind, name, url, markers=center_markers, **kw):
+    return Endpoint(name, kind, "json", url, markers, staff_only_page=False, **kw)
+
+
+ENDPOINTS = [
+    html("list", "centers list page", lambda c, s: "/centers/"),
+    html("list", "centers list page, HTMX partial", lambda c, s: "/centers/?hx=1"),
+    html("list", "centers list, searched", lambda c, s: "/centers/?q=矩阵中心"),
+    Endpoint("centers export", "list", "xlsx", lambda c, s: "/centers/export.xlsx", center_markers),
+    html("detail", "center detail page", lambda c, s: f"/centers/{getattr(c, s).pk}/"),
+    html(
+        "detail",
+        "center edit page",
+        lambda c, s: f"/centers/{getattr(c, s).pk}/edit/",
+        lambda c, s: [getattr(c, s).name],
+    ),
+    html(
+        "detail",
+        "room new page",
+        lambda c, s: f"/centers/{getattr(c, s).pk}/rooms/new/",
+        lambda c, s: [getattr(c, s).name],
+    ),
+    html(
+        "detail",
+        "room edit page",
+        lambda c, s: f"/centers/{getattr(c, s).pk}/rooms/{c.room(s).pk}/",
+        lambda c, s: [getattr(c, s).name, c.room(s).name],
+    ),
+    html("list", "audit log page", lambda c, s: "/audit/", lambda c, s: [getattr(c, s).name]),
+    # The user's top units: 河西区 for hexi; 天津市 (not the districts) for the city user.
+    html(
+        "list",
+        "region tree page",
+        lambda c, s: "/regions/",
+        lambda c, s: [district_of(s)],
+        city_sees_both=False,
+    ),
+    html(
+        "detail", "region detail page", lambda c, s: f"/regions/{district_of(s)}/", street_markers
+    ),
+    html(
+        "detail",
+        "region children partial",
+        lambda c, s: f"/regions/{district_of(s)}/children/",
+        street_markers,
+    ),
+    api("list", "API centers", lambda c, s: "/api/v1/centers/"),
+    api("list", "API centers, big page", lambda c, s: "/api/v1/centers/?page_size=500"),
+    api("list", "API centers, searched", lambda c, s: "/api/v1/centers/?q=矩阵中心"),
+    api("detail", "API center", lambda c, s: f"/api/v1/centers/{getattr(c, s).pk}"),
+    api(
+        "detail",
+        "API region",
+        lambda c, s: f"/api/v1/regions/{district_of(s)}",
+        lambda c, s: [district_of(s)],
+    ),
+    api(
+        "children",
+        "API regions by parent",
+        lambda c, s: f"/api/v1/regions/?parent={district_of(s)}",
+        street_markers,
+    ),
+    # The user's top units: 河西区 for hexi; 天津市 (not the districts) for the city user.
+    api(
+        "list",
+        "API top regions",
+        lambda c, s: "/api/v1/regions/",
+        lambda c, s: [district_of(s)],
+        city_sees_both=False,
+    ),
+]
+
+
+@pytest.fixture
+def ctx(db):
+    from lianxin.centers.models import Room, RoomType
+    from lianxin.core import audit
+
+    made = Ctx(
+        mine=make_center(region(HEXI_VILLAGE), name="河西矩阵中心甲"),
+        theirs=make_center(region(NANKAI_VILLAGE), name="南开矩阵中心乙"),
+    )
+    for side, room_name in (("mine", "河西矩阵活动室"), ("theirs", "南开矩阵活动室")):
+        center = getattr(made, side)
+        Room.objects.create(
+            center=center,
+            region_path=center.region_path,
+            name=room_name,
+            room_type=RoomType.objects.get(code="meeting_room"),
+            area=30,
+        )
+        audit.record(None, "matrix_probe", center)
+    return made
+
+
+def _get(client, endpoint, url):
+    headers = {"HTTP_HX_REQUEST": "true"} if "hx=1" in url else {}
+    response = client.get(url, **headers)
+    assert response.status_code != 500, f"{endpoint.name}: server error"
+    return response
+
+
+def _text(endpoint, response) -> str:
+    """Everything the response carries, as text."""
+    if endpoint.fmt == "xlsx":
+        assert response["Content-Type"].startswith(
+            "application/vnd.openxmlformats-officedocument.spreadsheetml"
+        )
+        content = b"".join(response.streaming_content) if response.streaming else response.content
+        book = CalamineWorkbook.from_filelike(io.BytesIO(content))
+        cells = []
+        for name in book.sheet_names:
+            for row in book.get_sheet_by_name(name).to_python():
+                cells.extend(str(v) for v in row)
+        return "\n".join(cells)
+    if endpoint.fmt == "json":
+        return json.dumps(response.json(), ensure_ascii=False)
+    return response.content.decode()
+
+
+def _has_data(endpoint, response) -> bool:
+    if endpoint.fmt == "json":
+        data = response.json()
+        if isinstance(data, dict) and "items" in data:
+            return bool(data["items"])
+        return bool(data)
+    return True
+
+
+IDS = [e.name for e in ENDPOINTS]
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=IDS)
+def test_district_user_gets_nothing_of_another_district(endpoint, ctx, hexi, login):
+    client = login(hexi)
+    mine_response = _get(client, endpoint, endpoint.url(ctx, "mine"))
+    assert mine_response.status_code == 200, f"{endpoint.name}: own data refused"
+    mine_text = _text(endpoint, mine_response)
+    for marker in endpoint.markers(ctx, "mine"):
+        assert marker in mine_text, f"{endpoint.name}: own {marker} missing"
+
+    if endpoint.kind == "list":
+        theirs_text = mine_text
+    else:
+        response = _get(client, endpoint, endpoint.url(ctx, "theirs"))
+        if endpoint.kind == "detail":
+            assert response.status_code == 404, f"{endpoint.name}: another district's row"
+        else:
+            assert response.status_code in (200, 404)
+            if response.status_code == 200:
+                assert not _has_data(endpoint, response), f"{endpoint.name}: leaked rows"
+        theirs_text = response.content.decode(errors="replace")
+    for marker in endpoint.markers(ctx, "theirs"):
+        assert marker not in theirs_text, f"{endpoint.name}: leaked {marker}"
+
+
+@pytest.mark.parametrize(
+    "endpoint",
+    [e for e in ENDPOINTS if e.kind == "list" and e.city_sees_both],
+    ids=[e.name for e in ENDPOINTS if e.kind == "list" and e.city_sees_both],
+)
+def test_city_user_sees_both_districts(endpoint, ctx, city, login):
+    text = _text(endpoint, _get(login(city), endpoint, endpoint.url(ctx, "mine")))
+    for side in ("mine", "theirs"):
+        for marker in endpoint.markers(ctx, side):
+            assert marker in text, f"{endpoint.name}: city misses {marker}"
+
+
+@pytest.mark.parametrize("who", ["resident", None], ids=["resident", "anonymous"])
+@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=IDS)
+def test_residents_and_strangers_get_no_data(request, endpoint, who, ctx, login):
+    user = request.getfixturevalue(who) if who else None
+    client = login(user)
+    for side in ("mine", "theirs"):
+        response = _get(client, endpoint, endpoint.url(ctx, side))
+        if endpoint.staff_only_page:
+            assert response.status_code == 302, f"{endpoint.name}: {response.status_code}"
+            expected = "/me/" if user else "/login/"
+            assert response["Location"].startswith(expected), response["Location"]
+        else:
+            assert response.status_code in (401, 403), f"{endpoint.name}: {response.status_code}"
+        body = response.content.decode(errors="replace")
+        for s in ("mine", "theirs"):
+            for marker in endpoint.markers(ctx, s):
+                assert marker not in body
+
+
+@pytest.mark.parametrize(
+    "endpoint",
+    [e for e in ENDPOINTS if e.kind == "list"],
+    ids=[e.name for e in ENDPOINTS if e.kind == "list"],
+)
+def test_staff_without_role_gets_no_rows(endpoint, ctx, norole, login):
+    response = _get(login(norole), endpoint, endpoint.url(ctx, "mine"))
+    assert response.status_code in (200, 403)
+    text = _text(endpoint, response) if response.status_code == 200 else ""
+    for side in ("mine", "theirs"):
+        for marker in endpoint.markers(ctx, side):
+            assert marker not in text, f"{endpoint.name}: no-role user sees {marker}"
+
+
+def test_dashboard_counts_only_the_users_scope(ctx, hexi, city, norole, login):
+    import re
+
+    def total(user):
+        body = login(user).get("/").content.decode()
+        found = re.search(r'data-figure="total">([\d,]+)<', body)
+        return int(found.group(1).replace(",", "")) if found else None
+
+    from lianxin.centers.models import Center
+
+    assert total(hexi) == Center.objects.filter(district_code="120103000000").count() >= 1
+    assert total(city) == Center.objects.count() >= 2
+    assert total(norole) is None  # no role: no figures at all, only the "no role" notice
+
+
+# ---------------------------------------------------------------------------------------------
+# Writes: refused outside the scope and for read-only roles, with nothing changed.
+
+
+@dataclass(frozen=True)
+class Write:
+    name: str
+    method: str  # post (a form) or patch (JSON API)
+    url: Callable[[Ctx, str], str]
+    data: Callable[[Ctx, str], dict]
+
+
+def _room_data(c, s):
+    from lianxin.centers.models import RoomType
+
+    return {
+        "room_type": RoomType.objects.get(code="party_room").pk,
+        "name": "矩阵写入",
+        "area": "50",
+        "capacity": "20",
+    }
+
+
+def _village(c, s):
+    return getattr(c, s).region.code
+
+
+WRITES = [
+    Write(
+        "center edit",
+        "post",
+        lambda c, s: f"/centers/{getattr(c, s).pk}/edit/",
+        lambda c, s: {"version": 1, "name": "矩阵写入", "households": "10"},
+    ),
+    Write(
+        "center status",
+        "post",
+        lambda c, s: f"/centers/{getattr(c, s).pk}/status/",
+        lambda c, s: {"status": "renovating", "valid_from": "2030-01-01"},
+    ),
+    Write("room new", "post", lambda c, s: f"/centers/{getattr(c, s).pk}/rooms/new/", _room_data),
+    Write(
+        "room edit",
+        "post",
+        lambda c, s: f"/centers/{getattr(c, s).pk}/rooms/{c.room(s).pk}/",
+        _room_data,
+    ),
+    Write(
+        "room delete",
+        "post",
+        lambda c, s: f"/centers/{getattr(c, s).pk}/rooms/{c.room(s).pk}/delete/",
+        lambda c, s: {},
+    ),
+    Write(
+        "region kind",
+        "post",
+        lambda c, s: f"/regions/{_village(c, s)}/kind/",
+        lambda c, s: {"kind": "village", "note": "矩阵"},
+    ),
+    Write(
+        "region status",
+        "post",
+        lambda c, s: f"/regions/{_village(c, s)}/status/",
+        lambda c, s: {"status": "demolishing", "valid_from": "2030-01-01"},
+    ),
+    Write(
+        "API center patch",
+        "patch",
+        lambda c, s: f"/api/v1/centers/{getattr(c, s).pk}",
+        lambda c, s: {"version": 1, "households": 10},
+    ),
+]
+WRITE_IDS = [w.name for w in WRITES]
+
+
+def _fingerprint(ctx):
+    """Everything a write in the table could touch."""
+    from lianxin.centers.models import Center, Room
+    from lianxin.core.models import AuditLog
+    from lianxin.regions.models import Region, RegionStatus
+
+    centers = [ctx.mine.pk, ctx.theirs.pk]
+    return (
+        AuditLog.objects.count(),
+        sorted(
+            Center.objects.filter(pk__in=centers).values_list(
+                "pk", "version", "status", "households"
+            )
+        ),
+        sorted(Room.objects.filter(center__in=centers).values_list("pk", "name", "area")),
+        sorted(
+            Region.objects.filter(pk__in=[ctx.mine.region_id, ctx.theirs.region_id]).values_list(
+                "code", "kind", "status"
+            )
+        ),
+        RegionStatus.objects.count(),
+    )
+
+
+def _send(client, write, ctx, side):
+    url, data = write.url(ctx, side), write.data(ctx, side)
+    if write.method == "patch":
+        return client.patch(url, data, content_type="application/json")
+    return client.post(url, data)
+
+
+@pytest.mark.parametrize("write", WRITES, ids=WRITE_IDS)
+def test_write_to_own_district_goes_through(write, ctx, hexi, login):
+    """The table's requests are valid: for a writer in scope they change something."""
+    before = _fingerprint(ctx)
+    response = _send(login(hexi), write, ctx, "mine")
+    assert response.status_code in (200, 302), response.status_code
+    after = _fingerprint(ctx)
+    assert after[0] > before[0], f"{write.name}: no audit row, so nothing was written"
+    assert after != before
+
+
+@pytest.mark.parametrize(
+    "who,side,allowed",
+    [
+        ("hexi", "theirs", (404,)),  # another district: not even shown to exist
+        ("inspector", "mine", (403, 404)),  # read-only inside its scope
+        ("street_staff", "theirs", (403, 404)),  # 403: region writes need an admin role
+        ("norole", "mine", (403, 404)),
+        ("resident", "mine", (302, 401)),
+        (None, "mine", (302, 401)),
+    ],
+    ids=[
+        "district→other district",
+        "inspector",
+        "street staff→other district",
+        "no role",
+        "resident",
+        "anonymous",
+    ],
+)
+@pytest.mark.parametrize("write", WRITES, ids=WRITE_IDS)
+def test_write_refused_and_nothing_changes(request, write, who, side, allowed, ctx, login):
+    user = request.getfixturevalue(who) if who else None
+    before = _fingerprint(ctx)
+    response = _send(login(user), write, ctx, side)
+    assert response.status_code in allowed, (write.name, who, response.status_code)
+    if response.status_code == 302:
+        assert response["Location"].startswith("/me/" if user else "/login/")
+    assert _fingerprint(ctx) == before, f"{write.name} by {who} changed data"
