@@ -120,7 +120,10 @@ class DemoBuilder:
 
         for t in townships:
             anchors[t.code] = geo.random_point(t.code, self.rng)
-            centers.append(self._center(t, names, anchors[t.code], CenterStatus.IN_USE))
+            street_center = self._center(t, names, anchors[t.code], CenterStatus.IN_USE)
+            # A street/town center serves the whole street: larger than a community's.
+            street_center.floor_area = Decimal(self.rng.randint(600, 2500))
+            centers.append(street_center)
             periods.append(
                 [(CenterStatus.IN_USE, _day(self.rng, date(2016, 1, 1), date(2018, 12, 31)))]
             )
