@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "lianxin.regions",
     "lianxin.accounts",
     "lianxin.centers",
+    "lianxin.dashboard",
 ]
 
 MIDDLEWARE = [

@@ -10,6 +10,7 @@ from lianxin.regions import views as regions
 api = build_api()
 api.add_router("/regions/", "lianxin.regions.api.router")
 api.add_router("/centers/", "lianxin.centers.api.router")
+api.add_router("/stats/", "lianxin.dashboard.api.router")
 
 urlpatterns = [
     path("", core.home, name="home"),

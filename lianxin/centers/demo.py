@@ -20,13 +20,28 @@ from django.db import transaction
 from lianxin.core import audit, geo
 from lianxin.regions.models import Kind, Level, Region, RegionStatus, Status
 
-from .models import Center, CenterStatus, CenterStatusPeriod, Room, RoomType
+from .models import (
+    Center,
+    CenterStatus,
+    CenterStatusPeriod,
+    LevelRecord,
+    Room,
+    RoomType,
+    RuleSet,
+)
+from .models import (
+    Level as Standard,
+)
+from .models.standards import Source
 from .services import search_text
 
 ARTICLE_DAY = date(2020, 4, 23)
 HEPING = "120101000000"
 HEPING_DONE = date(2019, 6, 30)
 CAMPAIGN_START = date(2019, 1, 7)
+# The demo's level records start when the current standard took effect.
+STANDARD_FROM = date(2019, 1, 1)
+TODAY_LIMIT = date(2026, 11, 1)
 
 
 @dataclass(frozen=True)
@@ -153,7 +168,8 @@ class DemoBuilder:
             Center.objects.filter(is_demo=True).delete()
             Center.objects.bulk_create(centers, batch_size=1000)
             saved = {c.region_id: c for c in Center.objects.filter(is_demo=True)}
-            rows, rooms = [], []
+            rows, rooms, levels = [], [], []
+            rule = RuleSet.objects.in_force(STANDARD_FROM)
             for c, history in zip(centers, periods, strict=True):
                 center = saved[c.region_id]
                 for i, (status, start) in enumerate(history):
@@ -169,7 +185,10 @@ class DemoBuilder:
                     )
                 if center.status in (CenterStatus.IN_USE, CenterStatus.RENOVATING):
                     rooms.extend(self._rooms(center))
+                if center.kind in (Kind.VILLAGE, Kind.COMMUNITY):
+                    levels.extend(self._levels(center, history, rule))
             CenterStatusPeriod.objects.bulk_create(rows, batch_size=2000)
+            LevelRecord.objects.bulk_create(levels, batch_size=2000)
             Room.objects.bulk_create(rooms, batch_size=2000)
             RegionStatus.objects.filter(region_id__in=touched).delete()
             RegionStatus.objects.bulk_create(region_periods, batch_size=2000)
@@ -311,6 +330,66 @@ class DemoBuilder:
                 ),
             ]
         return [RegionStatus(region=u, status=Status.ACTIVE, kind=u.kind, note=note)]
+
+    def _levels(self, center: Center, history, rule) -> list[LevelRecord]:
+        """The three levels' records, consistent with the status history: a center renovated
+        (or built) to standard becomes area- and renovation-compliant the day it opens; 规范使用
+        follows an inspection some weeks later (most pass)."""
+        rng = self.rng
+        required = rule.required_area(center.kind, center.households) if rule else None
+
+        def record(level, ok, on, **extra):
+            return LevelRecord(
+                center=center,
+                region_path=center.region_path,
+                level=level,
+                compliant=ok,
+                effective_on=on,
+                source=Source.DEMO,
+                note="演示数据",
+                **extra,
+            )
+
+        def area(ok, on):
+            floor = (
+                center.floor_area
+                if ok
+                else (
+                    (required or Decimal(300)) * Decimal(str(round(rng.uniform(0.4, 0.9), 2)))
+                ).quantize(Decimal("0.01"))
+            )
+            return record(
+                Standard.AREA,
+                ok,
+                on,
+                rule_set=rule,
+                floor_area=floor,
+                households=center.households,
+                required_area=required,
+            )
+
+        start = max(history[0][1], STANDARD_FROM)
+        if center.status == CenterStatus.CLOSED_DEMOLITION:
+            return [area(False, start), record(Standard.RENOVATION, False, start)]
+        opened = [day for status, day in history if status == CenterStatus.IN_USE]
+        out = []
+        if len(history) == 1:  # to standard before the campaign
+            done = STANDARD_FROM
+        else:
+            out += [area(False, start), record(Standard.RENOVATION, False, start)]
+            done = opened[-1] if history[-1][0] == CenterStatus.IN_USE else None
+        if done is None:
+            return out
+        out += [area(True, done), record(Standard.RENOVATION, True, done)]
+        checked = done + timedelta(days=rng.randint(15, 120))
+        if checked <= TODAY_LIMIT:
+            score = (
+                Decimal(rng.randint(82, 100))
+                if rng.random() < 0.85
+                else Decimal(rng.randint(55, 79))
+            )
+            out.append(record(Standard.USE, score >= 80, checked, score=score))
+        return out
 
     def _rooms(self, center: Center) -> list[Room]:
         rng, t = self.rng, self.room_types

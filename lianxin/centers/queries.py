@@ -65,3 +65,37 @@ def visible_centers(user, params) -> tuple[CenterFilter, QuerySet]:
     flt = CenterFilter.from_params(params)
     qs = Center.objects.visible_to(user).select_related("region")
     return flt, flt.apply(qs)
+
+
+def levels_of(center, day) -> dict:
+    """Each level as of `day`: compliant or not, since when it has been so, and the record."""
+    from .models import Level, LevelRecord
+
+    out = {}
+    for level in Level:
+        records = list(
+            LevelRecord.objects.filter(center=center, level=level, effective_on__lte=day)
+            .select_related("rule_set")
+            .order_by("-effective_on", "-id")[:50]
+        )
+        if not records:
+            out[level.value] = {"label": str(level.label), "compliant": None, "since": None}
+            continue
+        latest = records[0]
+        since = latest.effective_on
+        for r in records[1:]:
+            if r.compliant != latest.compliant:
+                break
+            since = r.effective_on
+        out[level.value] = {
+            "label": str(level.label),
+            "compliant": latest.compliant,
+            "since": since,
+            "source": latest.source,
+            "rule_set": latest.rule_set.code if latest.rule_set else None,
+            "floor_area": latest.floor_area,
+            "required_area": latest.required_area,
+            "score": latest.score,
+            "note": latest.note,
+        }
+    return out

@@ -30,7 +30,9 @@ def latest(**filters):
 
 def test_service_write_records_actor_and_before_after(center, hexi):
     center_services.update_center(hexi, center, {"floor_area": Decimal("312.5"), "households": 800})
-    log = latest(target_type="centers.center", target_id=str(center.pk))
+    # A changed area is assessed against the standard, and that finding is audited too.
+    assert latest(target_id=str(center.pk)).action == "assess_area"
+    log = latest(target_type="centers.center", target_id=str(center.pk), action="update")
     assert log.actor == hexi and log.actor_repr == "hexi"
     assert log.action == "update"
     # Only what changed, as [before, after], Decimals as exact strings.

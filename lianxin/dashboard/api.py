@@ -1,0 +1,112 @@
+"""Statistics and battle-map data, as of any date, inside the caller's scope."""
+
+from datetime import date
+
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from ninja import Router, Schema
+
+from lianxin.centers.models import Center
+from lianxin.regions.models import Region
+
+from . import queries
+from .models import Legend
+
+router = Router(tags=["stats"])
+
+
+def _region(request, code: str | None) -> Region:
+    from lianxin.regions.queries import root_regions
+
+    if not code:
+        root = root_regions(request.user).first()
+        if root is None:
+            from django.http import Http404
+
+            raise Http404
+        return root
+    return get_object_or_404(Region.objects.visible_to(request.user), code=code.ljust(12, "0"))
+
+
+@router.get("/overview", summary="Figures for a region as of a date, with its children")
+def stats_overview(
+    request, region: str | None = None, as_of: date | None = None, children: bool = True
+):
+    day = as_of or timezone.localdate()
+    return queries.overview(request.user, _region(request, region), day, with_children=children)
+
+
+class PointOut(Schema):
+    id: int
+    code: str
+    name: str
+    kind: str | None
+    status: str | None
+    lon: float | None
+    lat: float | None
+    area_ok: bool | None
+    renovation_ok: bool | None
+    use_ok: bool | None
+
+
+@router.get(
+    "/centers",
+    response=list[PointOut],
+    summary="The village-level centers under a region as points, as of a date",
+)
+def stats_centers(request, region: str, as_of: date | None = None):
+    day = as_of or timezone.localdate()
+    rows = queries.unit_centers(request.user, _region(request, region), day).values(
+        "id",
+        "region__code",
+        "name",
+        "kind_then",
+        "center_status",
+        "longitude",
+        "latitude",
+        "area_ok",
+        "renovation_ok",
+        "use_ok",
+    )
+    return [
+        {
+            "id": r["id"],
+            "code": r["region__code"],
+            "name": r["name"],
+            "kind": r["kind_then"],
+            "status": r["center_status"],
+            "lon": float(r["longitude"]) if r["longitude"] is not None else None,
+            "lat": float(r["latitude"]) if r["latitude"] is not None else None,
+            "area_ok": r["area_ok"],
+            "renovation_ok": r["renovation_ok"],
+            "use_ok": r["use_ok"],
+        }
+        for r in rows.order_by("region__code")
+    ]
+
+
+class BandOut(Schema):
+    min: float
+    max: float
+    color: str
+    label: str = ""
+
+
+class LegendOut(Schema):
+    code: str
+    name: str
+    is_default: bool
+    bands: list[BandOut]
+
+
+@router.get("/legends", response=list[LegendOut], summary="Colour bands for the battle map")
+def legends(request):
+    return list(Legend.objects.all())
+
+
+@router.get("/centers/{int:center_id}/levels", summary="A center's three levels as of a date")
+def center_levels(request, center_id: int, as_of: date | None = None):
+    from lianxin.centers.queries import levels_of
+
+    center = get_object_or_404(Center.objects.visible_to(request.user), pk=center_id)
+    return levels_of(center, as_of or timezone.localdate())
