@@ -37,6 +37,18 @@ def pytest_configure(config):
 
 
 @pytest.fixture(scope="session")
+def _media_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture(autouse=True)
+def _uploads_out_of_var(settings, _media_dir):
+    """Files the code stores (evidence photos, ledger problem reports) go to a temporary
+    directory during tests, never to var/media."""
+    settings.MEDIA_ROOT = _media_dir
+
+
+@pytest.fixture(scope="session")
 def _fast_password_hashing():
     """MD5 instead of PBKDF2 for the whole session: the login code path is the same."""
     from django.test import override_settings

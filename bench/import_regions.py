@@ -28,7 +28,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import platform
 import re
 import resource
 import signal
@@ -42,7 +41,9 @@ from pathlib import Path
 from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
-DOCS = ROOT / "docs" / "performance.md"
+sys.path.insert(0, str(ROOT / "bench"))
+from _common import DOCS, log, machine, write_section  # noqa: E402
+
 SECTION = "## Division import (`import_regions --all`)"
 TIME_TARGET = 3.0  # × COPY
 MEMORY_TARGET_MB = 500  # 10^6 bytes
@@ -55,28 +56,7 @@ except ImportError:  # pragma: no cover
     sys.exit("psycopg is missing: run this with the project's venv, .venv/bin/python")
 
 
-def log(msg: str) -> None:
-    print(f"[bench {dt.datetime.now(dt.UTC):%H:%M:%S}] {msg}", flush=True)
-
-
 # --- the machine ---------------------------------------------------------------------------------
-
-
-def machine() -> dict:
-    info = {"nproc": len(os.sched_getaffinity(0)), "python": platform.python_version()}
-    try:
-        meminfo = Path("/proc/meminfo").read_text()
-        kb = int(re.search(r"MemTotal:\s+(\d+)", meminfo).group(1))
-        info["memory"] = f"{kb / 1024 / 1024:.1f} GiB"
-    except (OSError, AttributeError):
-        info["memory"] = "?"
-    try:
-        cpuinfo = Path("/proc/cpuinfo").read_text()
-        info["cpu"] = re.search(r"model name\s*:\s*(.+)", cpuinfo).group(1).strip()
-    except (OSError, AttributeError):
-        info["cpu"] = platform.processor() or "?"
-    info["load"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
-    return info
 
 
 # --- the subprocess: wall time and peak RSS --------------------------------------------------------
@@ -294,27 +274,6 @@ def same_rows(conn) -> tuple[int, int]:
 
 
 # --- docs/performance.md ---------------------------------------------------------------------------
-
-INTRO = """# Performance
-
-Figures measured by the scripts in `bench/` (not by the test suite: timed tests are flaky). Each
-figure is a ratio against a baseline measured in the same run on the same machine, so runs on
-different machines compare; absolute times are given for context only. Each script rewrites its
-own section below and leaves the others alone.
-"""
-
-
-def write_docs(section: str) -> None:
-    text = DOCS.read_text(encoding="utf-8") if DOCS.exists() else INTRO
-    start = text.find(SECTION)
-    if start >= 0:
-        after = text.find("\n## ", start + len(SECTION))
-        end = len(text) if after < 0 else after + 1
-        text = text[:start] + section + ("\n" if after >= 0 else "") + text[end:]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    DOCS.parent.mkdir(parents=True, exist_ok=True)
-    DOCS.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
 
 
 def fill(text: str, first: str = "", rest: str = "") -> str:
@@ -559,7 +518,7 @@ def main() -> None:
         )
         + "\n"
     )
-    write_docs(section)
+    write_section(SECTION, section)
     log(f"wrote {DOCS.relative_to(ROOT)}")
     if opts.check and not (time_ok and memory_ok):
         sys.exit(1)

@@ -9,7 +9,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from lianxin.core import crypto
-from lianxin.core.scoping import CHANGE, Scope
+from lianxin.core.scoping import CHANGE, INSPECT, Scope
+
+# Read-only roles that may nevertheless record inspections: an inspection is a finding about a
+# center (a score, photos, follow-ups), not an edit of the registry, and recording findings is what
+# 督查 do. Any writing role may inspect too.
+INSPECTING_ROLES = frozenset({"inspector"})
 
 
 class AccountKind(models.TextChoices):
@@ -88,6 +93,8 @@ class User(AbstractUser):
         )
         for a in assignments:
             if action == CHANGE and not a.role.can_write:
+                continue
+            if action == INSPECT and not (a.role.can_write or a.role.code in INSPECTING_ROLES):
                 continue
             if a.scope == DataScope.SUBTREE:
                 subtree.add(a.region.path)

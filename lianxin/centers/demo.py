@@ -18,6 +18,7 @@ from decimal import Decimal
 from django.db import transaction
 
 from lianxin.core import audit, geo
+from lianxin.core.db import analyze
 from lianxin.regions.models import Kind, Level, Region, RegionStatus, Status
 
 from .models import (
@@ -205,6 +206,7 @@ class DemoBuilder:
                 target_repr="天津演示数据",
                 changes={"centers": [None, len(centers)], "rooms": [None, len(rooms)]},
             )
+        analyze(Center, CenterStatusPeriod, LevelRecord, Room, RegionStatus, Region)
         return {"centers": len(centers), "rooms": len(rooms)}
 
     def _center(self, region: Region, names, point, status) -> Center:
@@ -389,6 +391,13 @@ class DemoBuilder:
                 else Decimal(rng.randint(55, 79))
             )
             out.append(record(Standard.USE, score >= 80, checked, score=score))
+        # The periods, as LevelRecord.objects.reperiod would work them out (saves its updates).
+        for level in Standard.values:
+            mine = [r for r in out if r.level == level]
+            for i, rec in enumerate(mine):
+                rec.valid_to = mine[i + 1].effective_on if i + 1 < len(mine) else None
+                same = i and mine[i - 1].compliant == rec.compliant
+                rec.since = mine[i - 1].since if same else rec.effective_on
         return out
 
     def _rooms(self, center: Center) -> list[Room]:

@@ -1,14 +1,12 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from lianxin.core.permissions import paginate, staff_required
 from lianxin.core.scoping import CHANGE
 from lianxin.core.services import ConflictError
-from lianxin.core.tabular import xlsx_response
 from lianxin.regions.models import Kind, Level, Region
 from lianxin.regions.queries import visible_ancestors
 
@@ -16,8 +14,6 @@ from . import services
 from .forms import CenterForm, CenterStatusForm, RoomForm
 from .models import Center, CenterStatus, Room
 from .queries import visible_centers
-
-EXPORT_LIMIT = 700_000
 
 
 @staff_required
@@ -54,60 +50,6 @@ def center_list(request):
             ],
             "statuses": CenterStatus.choices,
         },
-    )
-
-
-@staff_required
-def center_export(request):
-    _flt, qs = visible_centers(request.user, request.GET)
-    headers = [
-        _("区划代码"),
-        _("名称"),
-        _("区"),
-        _("街镇"),
-        _("类型"),
-        _("状态"),
-        _("地址"),
-        _("建筑面积（㎡）"),
-        _("服务户数"),
-        _("开放时间"),
-        _("联系电话"),
-        _("经度"),
-        _("纬度"),
-        _("演示数据"),
-    ]
-    names = dict(
-        Region.objects.filter(level__in=[Level.COUNTY, Level.TOWNSHIP])
-        .filter(
-            code__in=qs.order_by()
-            .values("district_code")
-            .union(qs.order_by().values("street_code"))
-        )
-        .values_list("code", "name")
-    )
-
-    def rows():
-        for c in qs.iterator(chunk_size=2000):
-            yield [
-                c.region.code,
-                c.name,
-                names.get(c.district_code, ""),
-                names.get(c.street_code, ""),
-                Kind(c.kind).label if c.kind else "",
-                c.get_status_display(),
-                c.address,
-                float(c.floor_area) if c.floor_area is not None else None,
-                c.households,
-                c.opening_hours,
-                c.phone,
-                float(c.longitude) if c.longitude is not None else None,
-                float(c.latitude) if c.latitude is not None else None,
-                _("是") if c.is_demo else "",
-            ]
-
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    return xlsx_response(
-        _("党群服务中心-%(stamp)s.xlsx") % {"stamp": stamp}, _("党群服务中心"), headers, rows()
     )
 
 

@@ -54,7 +54,14 @@ def diff(before: dict, after: dict) -> dict:
     return {k: [before.get(k), after.get(k)] for k in sorted(keys) if before.get(k) != after.get(k)}
 
 
-def record(
+def record(actor, action: str, target: models.Model | None = None, **details) -> AuditLog:
+    """Write one audit row now (see `entry` for the arguments)."""
+    row = entry(actor, action, target, **details)
+    row.save()
+    return row
+
+
+def entry(
     actor,
     action: str,
     target: models.Model | None = None,
@@ -64,9 +71,11 @@ def record(
     target_type: str = "",
     target_repr: str = "",
 ) -> AuditLog:
+    """The audit row `record` writes, unsaved: services that write many rows at once (the ledger
+    import) collect one per row and save them with one bulk insert, in the same transaction."""
     info = current_request_info()
     actor_obj = actor if getattr(actor, "pk", None) else None
-    return AuditLog.objects.create(
+    return AuditLog(
         actor=actor_obj,
         actor_repr=(actor.get_username() if actor_obj else "system")[:150],
         action=action,

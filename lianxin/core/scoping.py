@@ -2,8 +2,9 @@
 
 Every org-scoped row carries the materialised path of its region ("120000000000/120103000000/…/").
 `Model.objects.visible_to(user)` is the only door for lists, details, API, exports and statistics;
-`visible_to(user, "change")` counts only the roles that may write. Roles combine by union; no role,
-no rows.
+`visible_to(user, "change")` counts only the roles that may write; `visible_to(user, "inspect")` the
+roles that may record an inspection (every writing role, and the read-only inspector). Roles combine
+by union; no role, no rows.
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ from django.utils.translation import gettext as _
 
 VIEW = "view"
 CHANGE = "change"
+# Recording an inspection (a finding about a center, not an edit of the registry): writing roles
+# and the read-only inspector role, each inside its own scope.
+INSPECT = "inspect"
 
 
 @dataclass(frozen=True)

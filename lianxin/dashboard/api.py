@@ -98,6 +98,10 @@ class LegendOut(Schema):
     is_default: bool
     bands: list[BandOut]
 
+    @staticmethod
+    def resolve_name(obj):
+        return obj.display_name  # in the caller's language
+
 
 @router.get("/legends", response=list[LegendOut], summary="Colour bands for the battle map")
 def legends(request):

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 class Legend(models.Model):
     code = models.SlugField(_("代码"), max_length=40, unique=True)
     name = models.CharField(_("名称"), max_length=60)
+    name_en = models.CharField(_("英文名称"), max_length=60, blank=True)
     # [{"min": 0, "max": 60, "color": "#d63939", "label": "< 60%"}, …], rates in percent.
     bands = models.JSONField(_("色带"))
     is_default = models.BooleanField(_("默认"), default=False)
@@ -17,7 +18,14 @@ class Legend(models.Model):
         ordering = ["-is_default", "code"]
 
     def __str__(self):
-        return self.name
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        from django.utils.translation import get_language
+
+        english = (get_language() or "").startswith("en")
+        return self.name_en if english and self.name_en else self.name
 
     def clean(self):
         from django.core.exceptions import ValidationError

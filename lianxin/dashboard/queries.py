@@ -1,28 +1,22 @@
 """Statistics as of a date, from row-level data, for any region in the user's scope.
 
-One SQL statement per request: the village-level centers under the region, each annotated with
-what held on the day — the unit's kind and status then (its status periods), the center's status
-then, and the latest record of each of the three levels — then counted, per child region.
+One SQL statement per request: the village-level centers under the region, each joined to what
+held on the day — the unit's status period (kind and status then), the center's status period,
+and the period of each of the three levels — then counted per child region. Everything that
+changes over time is stored as periods (valid_from ≤ D < valid_to), so each join is a range test.
 Completeness and timeliness as in DHIS2: expected = units that exist and are not being
-demolished; done = those meeting the level on the day; on time = done, and already so on the
-rule set's deadline (达标期限).
+demolished; done = those meeting the level on the day; on time = done, and so without a break
+since a day on or before the rule set's deadline (达标期限).
 """
 
 from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, F, FilteredRelation, Q
 
-from lianxin.centers.models import (
-    Center,
-    CenterStatus,
-    CenterStatusPeriod,
-    Level,
-    LevelRecord,
-    RuleSet,
-)
-from lianxin.regions.models import EXISTING_STATUSES, Kind, Region, RegionStatus, Status
+from lianxin.centers.models import Center, CenterStatus, Level, RuleSet
+from lianxin.regions.models import EXISTING_STATUSES, Kind, Region, Status
 from lianxin.regions.models import Level as RegionLevel
 
 LEVELS = [Level.AREA, Level.RENOVATION, Level.USE]
@@ -35,45 +29,52 @@ CHILD_FIELD = {
 }
 
 
-def level_on(level: str, day: date) -> Subquery:
-    return Subquery(
-        LevelRecord.objects.filter(center=OuterRef("pk"), level=level, effective_on__lte=day)
-        .order_by("-effective_on", "-id")
-        .values("compliant")[:1]
+def _on(prefix: str, day: date, *, open_start: bool = False) -> Q:
+    """The period of relation `prefix` that covers `day` (valid_from ≤ day < valid_to)."""
+    start = Q(**{f"{prefix}__valid_from__lte": day})
+    if open_start:
+        start |= Q(**{f"{prefix}__valid_from__isnull": True})
+    return start & (
+        Q(**{f"{prefix}__valid_to__isnull": True}) | Q(**{f"{prefix}__valid_to__gt": day})
     )
 
 
-def status_on(day: date) -> Subquery:
-    return Subquery(
-        CenterStatusPeriod.objects.filter(center=OuterRef("pk"))
-        .filter(CenterStatusPeriod.on(day))
-        .order_by("-valid_from")
-        .values("status")[:1]
+def _level_on(level: str, day: date) -> FilteredRelation:
+    prefix = "level_records"
+    return FilteredRelation(
+        prefix,
+        condition=Q(**{f"{prefix}__level": level, f"{prefix}__effective_on__lte": day})
+        & (Q(**{f"{prefix}__valid_to__isnull": True}) | Q(**{f"{prefix}__valid_to__gt": day})),
     )
 
 
-def unit_centers(user, region: Region, day: date, deadline: date | None = None):
-    """Centers of the village-level units under `region` that existed on `day`, annotated."""
-    periods = (
-        RegionStatus.objects.on(day)
-        .filter(region=OuterRef("region_id"), status__in=EXISTING_STATUSES)
-        .order_by("-valid_from")
+def unit_centers(user, region: Region, day: date):
+    """Centers of the village-level units under `region` that existed on `day`, joined to what
+    held that day: the unit's period (kind, status), the center's status period, and the record
+    of each level in force (all periods, so each join finds at most one row)."""
+    qs = Center.objects.visible_to(user).filter(
+        region_path__startswith=region.path, kind__in=[Kind.VILLAGE, Kind.COMMUNITY]
     )
-    qs = (
-        Center.objects.visible_to(user)
-        .filter(region_path__startswith=region.path, kind__in=[Kind.VILLAGE, Kind.COMMUNITY])
-        .annotate(
-            kind_then=Subquery(periods.values("kind")[:1]),
-            status_then=Subquery(periods.values("status")[:1]),
-        )
-        .filter(kind_then__isnull=False)
-        .annotate(center_status=status_on(day))
-    )
+    relations = {
+        "unit": FilteredRelation(
+            "region__statuses",
+            condition=_on("region__statuses", day, open_start=True)
+            & Q(region__statuses__status__in=EXISTING_STATUSES),
+        ),
+        "state": FilteredRelation("history", condition=_on("history", day)),
+    }
     for level in LEVELS:
-        qs = qs.annotate(**{f"{level}_ok": level_on(level, day)})
-        if deadline:
-            qs = qs.annotate(**{f"{level}_by_deadline": level_on(level, min(day, deadline))})
-    return qs
+        relations[f"lv_{level}"] = _level_on(level, day)
+    qs = qs.annotate(**relations).filter(unit__isnull=False)
+    fields = {
+        "kind_then": F("unit__kind"),
+        "status_then": F("unit__status"),
+        "center_status": F("state__status"),
+    }
+    for level in LEVELS:
+        fields[f"{level}_ok"] = F(f"lv_{level}__compliant")
+        fields[f"{level}_since"] = F(f"lv_{level}__since")
+    return qs.annotate(**fields)
 
 
 def _aggregates(deadline: date | None) -> dict:
@@ -96,7 +97,9 @@ def _aggregates(deadline: date | None) -> dict:
         out[f"communities_{level}"] = Count("id", filter=community & done)
         out[f"{level}_done"] = Count("id", filter=done)
         if deadline:
-            out[f"{level}_on_time"] = Count("id", filter=done & Q(**{f"{level}_by_deadline": True}))
+            # On time: compliant without a break since a day on or before the deadline.
+            on_time = done & Q(**{f"{level}_since__lte": deadline})
+            out[f"{level}_on_time"] = Count("id", filter=on_time)
     for status in CenterStatus.values:
         out[f"status_{status}"] = Count("id", filter=Q(center_status=status))
     return out
@@ -166,9 +169,16 @@ def child_regions(user, region: Region):
 def overview(user, region: Region, day: date, *, with_children: bool = True) -> dict:
     rule = RuleSet.objects.in_force(day)
     deadline = rule.comply_by if rule else None
-    rows = unit_centers(user, region, day, deadline)
+    field = CHILD_FIELD.get(region.level)  # a village-level unit has no children
+    with_children = with_children and field is not None
+    rows = unit_centers(user, region, day).order_by()
     aggregates = _aggregates(deadline)
-    total = rows.aggregate(**aggregates)
+    # One grouped statement; the region's own figures are the sum of its children's.
+    if with_children:
+        grouped = {r.pop(field): r for r in rows.values(field).annotate(**aggregates)}
+    else:
+        grouped = {None: rows.aggregate(**aggregates)}
+    total = {k: sum(g[k] for g in grouped.values()) for k in aggregates}
     result = {
         "region": {"code": region.code, "name": region.name, "level": region.level},
         "as_of": day.isoformat(),
@@ -176,11 +186,16 @@ def overview(user, region: Region, day: date, *, with_children: bool = True) -> 
         **_shape(total, deadline),
     }
     if with_children:
-        field = CHILD_FIELD[region.level]
-        grouped = {r[field]: r for r in rows.order_by().values(field).annotate(**aggregates)}
+        empty = dict.fromkeys(total, 0)
         result["children"] = [
-            {"code": child.code, "name": child.name, **_shape(grouped[child.code], deadline)}
+            {
+                "code": child.code,
+                "name": child.name,
+                **_shape(grouped.get(child.code, empty), deadline),
+            }
             for child in child_regions(user, region)
-            if child.code in grouped
+            # A district or street with no center yet is listed with zeros; a village-level unit
+            # without a row did not exist on the day.
+            if child.code in grouped or child.level < RegionLevel.VILLAGE
         ]
     return result

@@ -30,9 +30,10 @@ from pathlib import Path
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
+from lianxin.core.db import analyze
 from lianxin.core.text import pinyin_initials
 
-from .models import Kind, Level, Status
+from .models import Kind, Level, Region, RegionStatus, Status
 
 MUNICIPALITIES = {"11", "12", "31", "50"}
 # Prefecture rows that group counties without being units themselves.
@@ -309,5 +310,7 @@ def import_regions(source: Path, province: str | None = "12") -> ImportReport:
                 [_("区划文件中没有代码以“%(code)s”开头的单位") % {"code": province}]
             )
         _merge(cursor, report, province)
+        if report.changed:
+            analyze(Region, RegionStatus)
         cursor.execute("DROP TABLE IF EXISTS regions_staging")
     return report

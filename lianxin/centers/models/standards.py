@@ -89,6 +89,46 @@ class Source(models.TextChoices):
     DEMO = "demo", _("演示数据")
 
 
+class LevelRecordQuerySet(OrgScopedQuerySet):
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        created = super().bulk_create(objs, *args, **kwargs)
+        self.reperiod({o.center_id for o in objs})
+        return created
+
+    def reperiod(self, center_ids) -> None:
+        """Recompute `valid_to` and `since` for every level of these centers: each record ends
+        where the next record of its level starts, and a run of equal results shares its first
+        day as `since` (after any bulk insert, call this for the centers)."""
+        ids = sorted(set(center_ids))
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            rows = list(
+                LevelRecord.objects.filter(center_id__in=chunk)
+                .order_by("center_id", "level", "effective_on", "id")
+                .only("id", "center_id", "level", "effective_on", "valid_to", "since", "compliant")
+            )
+            changed = []
+            for i, rec in enumerate(rows):
+                prev = rows[i - 1] if i else None
+                nxt = rows[i + 1] if i + 1 < len(rows) else None
+                same = lambda a, b: (a.center_id, a.level) == (b.center_id, b.level)  # noqa: E731
+                valid_to = nxt.effective_on if nxt and same(rec, nxt) else None
+                if prev and same(prev, rec) and prev.compliant == rec.compliant:
+                    since = prev.since
+                else:
+                    since = rec.effective_on
+                if (rec.valid_to, rec.since) != (valid_to, since):
+                    rec.valid_to, rec.since = valid_to, since
+                    changed.append(rec)
+            LevelRecord.objects.bulk_update(changed, ["valid_to", "since"], batch_size=1000)
+
+    def on(self, day):
+        return self.filter(effective_on__lte=day).filter(
+            Q(valid_to__isnull=True) | Q(valid_to__gt=day)
+        )
+
+
 class LevelRecord(models.Model):
     center = models.ForeignKey(
         "centers.Center",
@@ -100,6 +140,13 @@ class LevelRecord(models.Model):
     level = models.CharField(_("层级"), max_length=12, choices=Level.choices)
     compliant = models.BooleanField(_("达标"))
     effective_on = models.DateField(_("生效日期"))
+    # When the next record of the same level took over (exclusive); empty = still current.
+    # Kept by save() and bulk_create() (reperiod), so "as of D" is a range test, not a search
+    # for the latest record.
+    valid_to = models.DateField(_("失效日期"), null=True, blank=True)
+    # Since when the finding has held without a break (the first of a run of records with the
+    # same result): "done on time" is compliant with `since` on or before the deadline.
+    since = models.DateField(_("持续自"), null=True, blank=True)
     rule_set = models.ForeignKey(
         RuleSet, verbose_name=_("所用标准"), null=True, blank=True, on_delete=models.PROTECT
     )
@@ -131,7 +178,7 @@ class LevelRecord(models.Model):
     )
     recorded_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
 
-    objects = OrgScopedQuerySet.as_manager()
+    objects = LevelRecordQuerySet.as_manager()
     scope_path_field = "region_path"
 
     class Meta:
@@ -142,6 +189,27 @@ class LevelRecord(models.Model):
 
     def __str__(self):
         return f"{self.center} {self.get_level_display()} {self.effective_on} {self.compliant}"
+
+    def save(self, *args, **kwargs):
+        adding = self._state.adding
+        super().save(*args, **kwargs)
+        if adding:
+            LevelRecord.objects.reperiod([self.center_id])
+            self.valid_to, self.since = (
+                LevelRecord.objects.filter(pk=self.pk).values_list("valid_to", "since").get()
+            )
+
+
+class ChecklistQuerySet(models.QuerySet):
+    def on(self, day):
+        """Checklists valid on `day`, the latest first."""
+        return self.filter(valid_from__lte=day).filter(
+            Q(valid_to__isnull=True) | Q(valid_to__gt=day)
+        )
+
+    def in_force(self, day):
+        """The checklist in force on `day` (the latest one that started by then)."""
+        return self.on(day).order_by("-valid_from", "-id").first()
 
 
 class Checklist(models.Model):
@@ -155,6 +223,8 @@ class Checklist(models.Model):
     pass_score = models.DecimalField(
         _("合格分数（百分制）"), max_digits=5, decimal_places=1, default=Decimal("80")
     )
+
+    objects = ChecklistQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("检查清单")

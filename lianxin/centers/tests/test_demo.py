@@ -3,6 +3,7 @@
 from datetime import date
 
 import pytest
+from django.db.models import F
 
 from lianxin.centers.demo import ARTICLE_DAY, DemoBuilder, article_figures
 from lianxin.centers.models import Center, CenterStatus, CenterStatusPeriod
@@ -59,7 +60,8 @@ def test_later_units_say_they_came_later(demo):
     converted = Region.objects.filter(status=Status.CONVERTED)
     assert converted.count() == 8
     sample = converted.first()
-    assert sample.statuses.order_by("valid_from").first().kind == Kind.VILLAGE
+    first = sample.statuses.order_by(F("valid_from").asc(nulls_first=True)).first()
+    assert first.kind == Kind.VILLAGE
     assert Region.objects.as_of(date(2026, 1, 1)).get(pk=sample.pk).kind_then == Kind.COMMUNITY
 
 
@@ -72,3 +74,24 @@ def test_the_plan_is_reproducible():
     units = list(Region.objects.filter(level=Level.VILLAGE).order_by("code"))
     assert DemoBuilder(seed=7).plan(units) == DemoBuilder(seed=7).plan(units)
     assert DemoBuilder(seed=7).plan(units) != DemoBuilder(seed=8).plan(units)
+
+
+def test_the_statistics_endpoint_gives_the_article_figures(demo, city, login):
+    body = login(city).get("/api/v1/stats/overview?region=12&as_of=2020-04-23").json()
+    villages, communities = body["villages"], body["communities"]
+    assert (villages["total"], villages["demolished"], villages["area_compliant"]) == (
+        3538,
+        95,
+        3443,
+    )
+    assert (communities["total"], communities["demolished"], communities["renovated_in_use"]) == (
+        1728,
+        26,
+        1702,
+    )
+
+
+def test_heping_alone_complete_on_2019_06_30(demo, city, login):
+    body = login(city).get("/api/v1/stats/overview?region=12&as_of=2019-06-30").json()
+    complete = [c["name"] for c in body["children"] if c["completion"]["rate"] == 100.0]
+    assert complete == ["和平区"]

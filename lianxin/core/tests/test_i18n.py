@@ -25,11 +25,17 @@ PLACEHOLDER = re.compile(r"%\(\w+\)[sdifr]|%[sdifr]|\{\{\s*\w+\s*\}\}")
 
 
 def _po_entries(path: Path) -> list[dict]:
-    """Entries of a .po file: msgctxt, msgid, msgstr and flags (the header is skipped)."""
+    """Entries of a .po file: msgctxt, msgid, msgstr and flags (the header is skipped). A plural
+    entry also has msgid_plural and `forms` (msgstr[0], msgstr[1] …); its msgstr is the first
+    form, or empty when any form is."""
     entries, entry, key = [], None, None
     for line in path.read_text(encoding="utf-8").splitlines() + [""]:
         if not line.strip():
             if entry and entry.get("msgid"):
+                forms = [entry[k] for k in sorted(entry) if k.startswith("msgstr[")]
+                if forms:
+                    entry["forms"] = forms
+                    entry["msgstr"] = forms[0] if all(f.strip() for f in forms) else ""
                 entries.append(entry)
             entry, key = None, None
             continue
@@ -38,7 +44,7 @@ def _po_entries(path: Path) -> list[dict]:
             entry["flags"].update(f.strip() for f in line[2:].split(","))
         elif line.startswith("#"):
             continue
-        elif line.startswith(("msgctxt ", "msgid ", "msgstr ")):
+        elif line.startswith(("msgctxt ", "msgid ", "msgid_plural ", "msgstr ", "msgstr[")):
             key, _, rest = line.partition(" ")
             entry[key] = ast.literal_eval(rest)
         elif line.startswith('"') and key:
@@ -56,19 +62,31 @@ def test_catalogue_is_complete_and_compiled():
     assert "#, fuzzy" not in (CATALOGUE / "django.po").read_text(encoding="utf-8")
 
     for e in entries:
-        assert sorted(PLACEHOLDER.findall(e["msgid"])) == sorted(
-            PLACEHOLDER.findall(e["msgstr"])
-        ), f"placeholders differ: {e['msgid']!r} → {e['msgstr']!r}"
-        assert not CJK.search(e["msgstr"]), f"Chinese left in the English: {e['msgstr']!r}"
+        for msgstr in e.get("forms", [e["msgstr"]]):
+            assert sorted(PLACEHOLDER.findall(e["msgid"])) == sorted(PLACEHOLDER.findall(msgstr)), (
+                f"placeholders differ: {e['msgid']!r} → {msgstr!r}"
+            )
+            assert not CJK.search(msgstr), f"Chinese left in the English: {msgstr!r}"
 
     # The committed .mo is the compiled .po (a machine without gettext still gets English).
     with (CATALOGUE / "django.mo").open("rb") as fh:
         mo = gettext.GNUTranslations(fh)
+
+    def compiled(e, n=None):
+        if n is None:
+            return mo.pgettext(e["msgctxt"], e["msgid"]) if e["msgctxt"] else mo.gettext(e["msgid"])
+        if e["msgctxt"]:
+            return mo.npgettext(e["msgctxt"], e["msgid"], e["msgid_plural"], n)
+        return mo.ngettext(e["msgid"], e["msgid_plural"], n)
+
     stale = [
         e["msgid"]
         for e in entries
-        if (mo.pgettext(e["msgctxt"], e["msgid"]) if e["msgctxt"] else mo.gettext(e["msgid"]))
-        != e["msgstr"]
+        if (
+            [compiled(e, 1), compiled(e, 2)] != e["forms"][:2]
+            if "forms" in e
+            else compiled(e) != e["msgstr"]
+        )
     ]
     assert not stale, f"django.mo is out of date (run compilemessages -l en): {stale[:10]}"
 

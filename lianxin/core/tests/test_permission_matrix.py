@@ -149,6 +149,15 @@ class Ctx:
     def room(self, side):
         return getattr(self, side).rooms.get()
 
+    def inspection(self, side):
+        return getattr(self, side).inspections.get()
+
+    def photo(self, side):
+        return self.inspection(side).photos.get()
+
+    def follow_up(self, side):
+        return getattr(self, side).follow_ups.get()
+
 
 @dataclass(frozen=True)
 class Endpoint:
@@ -176,6 +185,38 @@ def street_markers(ctx, side):
     return [HEXI_STREET if side == "mine" else NANKAI_STREET]
 
 
+def _c(c, side):
+    return f"/centers/{getattr(c, side).pk}/"
+
+
+def _name(c, side):
+    return getattr(c, side).name
+
+
+def _prefix(side):
+    return "河西" if side == "mine" else "南开"
+
+
+def standards_markers(c, side):
+    return [f"{_prefix(side)}矩阵验收"]  # the note of the side's renovation record
+
+
+def inspection_markers(c, side):
+    return [f"{_prefix(side)}矩阵签名", f"{_prefix(side)}矩阵整改"]
+
+
+def signature_marker(c, side):
+    return [f"{_prefix(side)}矩阵签名"]
+
+
+def follow_up_markers(c, side):
+    return [f"{_prefix(side)}矩阵整改", _name(c, side)]
+
+
+def photo_marker(side):
+    return f"{side.upper()}-MATRIX-PHOTO"
+
+
 def district_of(side):
     return "120103000000" if side == "mine" else "120104000000"
 
@@ -193,6 +234,14 @@ ENDPOINTS = [
     html("list", "centers list page, HTMX partial", lambda c, s: "/centers/?hx=1"),
     html("list", "centers list, searched", lambda c, s: "/centers/?q=矩阵中心"),
     Endpoint("centers export", "list", "xlsx", lambda c, s: "/centers/export.xlsx", center_markers),
+    Endpoint(
+        "ledger template, pre-filled",
+        "list",
+        "xlsx",
+        lambda c, s: "/centers/ledger/template.xlsx?prefill=1",
+        center_markers,
+    ),
+    html("list", "ledger page", lambda c, s: "/centers/ledger/", lambda c, s: []),
     html("detail", "center detail page", lambda c, s: f"/centers/{getattr(c, s).pk}/"),
     html(
         "detail",
@@ -213,6 +262,47 @@ ENDPOINTS = [
         lambda c, s: [getattr(c, s).name, c.room(s).name],
     ),
     html("list", "audit log page", lambda c, s: "/audit/", lambda c, s: [getattr(c, s).name]),
+    # standards: a center's levels, inspections, photos and follow-ups
+    html(
+        "detail", "center levels partial", lambda c, s: f"{_c(c, s)}levels/?hx=1", standards_markers
+    ),
+    html("detail", "center levels page", lambda c, s: f"{_c(c, s)}levels/", standards_markers),
+    html(
+        "detail", "level history page", lambda c, s: f"{_c(c, s)}levels/history/", standards_markers
+    ),
+    html("detail", "inspect page", lambda c, s: f"{_c(c, s)}inspect/", lambda c, s: [_name(c, s)]),
+    html(
+        "detail",
+        "center inspections page",
+        lambda c, s: f"{_c(c, s)}inspections/",
+        inspection_markers,
+    ),
+    html(
+        "detail",
+        "inspection detail page",
+        lambda c, s: f"/standards/inspections/{c.inspection(s).pk}/",
+        signature_marker,
+    ),
+    Endpoint(
+        "inspection photo",
+        "detail",
+        "bin",
+        lambda c, s: f"/standards/photos/{c.photo(s).pk}/",
+        lambda c, s: [photo_marker(s)],
+    ),
+    html("list", "follow-ups list", lambda c, s: "/standards/follow-ups/", follow_up_markers),
+    html(
+        "list",
+        "follow-ups list, all statuses",
+        lambda c, s: "/standards/follow-ups/?status=&district=",
+        follow_up_markers,
+    ),
+    html(
+        "detail",
+        "follow-up close page",
+        lambda c, s: f"/standards/follow-ups/{c.follow_up(s).pk}/close/",
+        follow_up_markers,
+    ),
     # The user's top units: 河西区 for hexi; 天津市 (not the districts) for the city user.
     html(
         "list",
@@ -233,6 +323,14 @@ ENDPOINTS = [
     api("list", "API centers", lambda c, s: "/api/v1/centers/"),
     api("list", "API centers, big page", lambda c, s: "/api/v1/centers/?page_size=500"),
     api("list", "API centers, searched", lambda c, s: "/api/v1/centers/?q=矩阵中心"),
+    Endpoint(
+        "API ledger export",
+        "list",
+        "xlsx",
+        lambda c, s: "/api/v1/centers/ledger/export.xlsx",
+        center_markers,
+        staff_only_page=False,
+    ),
     api("detail", "API center", lambda c, s: f"/api/v1/centers/{getattr(c, s).pk}"),
     api(
         "detail",
@@ -244,6 +342,32 @@ ENDPOINTS = [
         "children",
         "API regions by parent",
         lambda c, s: f"/api/v1/regions/?parent={district_of(s)}",
+        street_markers,
+    ),
+    # Statistics and the battle map, asked about each side's district.
+    api(
+        "detail",
+        "API stats overview",
+        lambda c, s: f"/api/v1/stats/overview?region={district_of(s)}",
+        lambda c, s: [district_of(s)],
+    ),
+    api(
+        "detail",
+        "API stats points",
+        lambda c, s: f"/api/v1/stats/centers?region={district_of(s)}",
+        center_markers,
+    ),
+    api(
+        "detail",
+        "API center levels",
+        lambda c, s: f"/api/v1/stats/centers/{getattr(c, s).pk}/levels",
+        standards_markers,
+    ),
+    Endpoint(
+        "battle map export",
+        "detail",
+        "xlsx",
+        lambda c, s: f"/battlemap/export.xlsx?region={district_of(s)}",
         street_markers,
     ),
     # The user's top units: 河西区 for hexi; 天津市 (not the districts) for the city user.
@@ -276,7 +400,62 @@ def ctx(db):
             area=30,
         )
         audit.record(None, "matrix_probe", center)
+        _standards_rows(center, side)
     return made
+
+
+def _standards_rows(center, side):
+    """A renovation record, an inspection with a failed item, its follow-up and a photo."""
+    from datetime import date
+
+    from django.core.files.base import ContentFile
+
+    from lianxin.centers.models import (
+        Checklist,
+        FollowUp,
+        Inspection,
+        InspectionItem,
+        InspectionPhoto,
+        LevelRecord,
+    )
+
+    LevelRecord.objects.create(
+        center=center,
+        region_path=center.region_path,
+        level="renovation",
+        compliant=True,
+        effective_on=date(2020, 1, 1),
+        source="campaign",
+        note=f"{_prefix(side)}矩阵验收",
+    )
+    checklist = Checklist.objects.get(code="ten-haves")
+    inspection = Inspection.objects.create(
+        center=center,
+        region_path=center.region_path,
+        checklist=checklist,
+        inspected_on=date(2024, 5, 1),
+        score=50,
+        passed=False,
+        signature=f"{_prefix(side)}矩阵签名",
+    )
+    item = InspectionItem.objects.create(
+        inspection=inspection, item=checklist.items.get(code="signage"), result="fail"
+    )
+    FollowUp.objects.create(
+        center=center,
+        region_path=center.region_path,
+        inspection_item=item,
+        description=f"{_prefix(side)}矩阵整改",
+    )
+    photo = InspectionPhoto(inspection=inspection, item=item.item, region_path=center.region_path)
+    content = b"\x89PNG\r\n\x1a\n" + photo_marker(side).encode()
+    photo.image.save("matrix.png", ContentFile(content), save=True)
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    """Uploads made here go to a temporary directory."""
+    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 def _get(client, endpoint, url):
@@ -301,6 +480,9 @@ def _text(endpoint, response) -> str:
         return "\n".join(cells)
     if endpoint.fmt == "json":
         return json.dumps(response.json(), ensure_ascii=False)
+    if endpoint.fmt == "bin":
+        content = b"".join(response.streaming_content) if response.streaming else response.content
+        return content.decode("latin-1")
     return response.content.decode()
 
 
@@ -410,6 +592,8 @@ class Write:
     method: str  # post (a form) or patch (JSON API)
     url: Callable[[Ctx, str], str]
     data: Callable[[Ctx, str], dict]
+    bulk: bool = False  # a file of rows: rows out of scope come back in a 422 problem report
+    inspectors_may: bool = False  # recording an inspection: the read-only inspector role may
 
 
 def _room_data(c, s):
@@ -425,6 +609,28 @@ def _room_data(c, s):
 
 def _village(c, s):
     return getattr(c, s).region.code
+
+
+def _ledger_file(c, s):
+    """A one-row ledger (.xlsx) changing the side's center's households."""
+    import openpyxl
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    book = openpyxl.Workbook()
+    book.active.append(["区划代码", "服务户数"])
+    book.active.append([getattr(c, s).region.code, 10])
+    out = io.BytesIO()
+    book.save(out)
+    return {"file": SimpleUploadedFile("ledger.xlsx", out.getvalue())}
+
+
+def _inspection_data(c, s):
+    """Every item of the default checklist not applicable: a valid inspection without photos."""
+    from lianxin.centers.models import Checklist
+
+    checklist = Checklist.objects.get(code="ten-haves")
+    data = {"checklist": checklist.pk, "inspected_on": "2024-06-01", "signature": "矩阵检查"}
+    return data | {f"r_{i.code}": "na" for i in checklist.items.all()}
 
 
 WRITES = [
@@ -465,6 +671,14 @@ WRITES = [
         lambda c, s: f"/regions/{_village(c, s)}/status/",
         lambda c, s: {"status": "demolishing", "valid_from": "2030-01-01"},
     ),
+    Write("ledger import", "post", lambda c, s: "/centers/ledger/import/", _ledger_file, bulk=True),
+    Write(
+        "API ledger import",
+        "post",
+        lambda c, s: "/api/v1/centers/ledger/import",
+        _ledger_file,
+        bulk=True,
+    ),
     Write(
         "API center patch",
         "patch",
@@ -472,12 +686,30 @@ WRITES = [
         lambda c, s: {"version": 1, "households": 10},
     ),
 ]
+WRITES += [
+    Write(
+        "record renovation",
+        "post",
+        lambda c, s: f"{_c(c, s)}levels/renovation/",
+        lambda c, s: {"accepted_on": "2024-01-01", "compliant": "1", "note": "矩阵写入"},
+    ),
+    Write("assess area", "post", lambda c, s: f"{_c(c, s)}levels/assess-area/", lambda c, s: {}),
+    Write(
+        "inspect", "post", lambda c, s: f"{_c(c, s)}inspect/", _inspection_data, inspectors_may=True
+    ),
+    Write(
+        "close follow-up",
+        "post",
+        lambda c, s: f"/standards/follow-ups/{c.follow_up(s).pk}/close/",
+        lambda c, s: {"closed_on": "2024-06-01", "closed_note": "矩阵写入"},
+    ),
+]
 WRITE_IDS = [w.name for w in WRITES]
 
 
 def _fingerprint(ctx):
     """Everything a write in the table could touch."""
-    from lianxin.centers.models import Center, Room
+    from lianxin.centers.models import Center, FollowUp, Inspection, LevelRecord, Room
     from lianxin.core.models import AuditLog
     from lianxin.regions.models import Region, RegionStatus
 
@@ -496,6 +728,9 @@ def _fingerprint(ctx):
             )
         ),
         RegionStatus.objects.count(),
+        LevelRecord.objects.count(),
+        Inspection.objects.count(),
+        sorted(FollowUp.objects.values_list("pk", "status")),
     )
 
 
@@ -539,9 +774,146 @@ def test_write_to_own_district_goes_through(write, ctx, hexi, login):
 @pytest.mark.parametrize("write", WRITES, ids=WRITE_IDS)
 def test_write_refused_and_nothing_changes(request, write, who, side, allowed, ctx, login):
     user = request.getfixturevalue(who) if who else None
+    if write.bulk and who in ("hexi", "street_staff"):
+        allowed = (422,)  # the endpoint is theirs to use; the other district's row is refused
     before = _fingerprint(ctx)
+    if write.inspectors_may and who == "inspector":
+        # Read-only for the registry, but recording inspections in its scope is its job.
+        response = _send(login(user), write, ctx, side)
+        assert response.status_code == 302, (write.name, response.status_code)
+        assert _fingerprint(ctx) != before
+        return
     response = _send(login(user), write, ctx, side)
     assert response.status_code in allowed, (write.name, who, response.status_code)
     if response.status_code == 302:
         assert response["Location"].startswith("/me/" if user else "/login/")
     assert _fingerprint(ctx) == before, f"{write.name} by {who} changed data"
+
+
+# ---------------------------------------------------------------------------------------------
+# Pages that are not org-scoped (the city's standards and checklists): every staff member reads
+# them; only city administrators write them.
+
+STAFF_PAGES = [
+    ("rule sets", lambda: "/standards/", "tj-current"),
+    ("checklists", lambda: "/standards/checklists/", "ten-haves"),
+    ("checklist", lambda: f"/standards/checklists/{_checklist().pk}/", "signage"),
+]
+
+
+def _checklist():
+    from lianxin.centers.models import Checklist
+
+    return Checklist.objects.get(code="ten-haves")
+
+
+@pytest.mark.parametrize("name,url,marker", STAFF_PAGES, ids=[p[0] for p in STAFF_PAGES])
+@pytest.mark.parametrize("who", ["city", "hexi", "street_staff", "inspector", "norole"])
+def test_staff_read_the_standards(request, name, url, marker, who, login):
+    response = login(request.getfixturevalue(who)).get(url())
+    assert response.status_code == 200 and marker in response.content.decode()
+
+
+@pytest.mark.parametrize("name,url,marker", STAFF_PAGES, ids=[p[0] for p in STAFF_PAGES])
+@pytest.mark.parametrize("who", ["resident", None], ids=["resident", "anonymous"])
+def test_residents_and_strangers_do_not_read_the_standards(request, name, url, marker, who, login):
+    user = request.getfixturevalue(who) if who else None
+    response = login(user).get(url())
+    assert response.status_code == 302
+    assert response["Location"].startswith("/me/" if user else "/login/")
+
+
+def _rule_set(code="tj-current"):
+    from lianxin.centers.models import RuleSet
+
+    return RuleSet.objects.get(code=code)
+
+
+def _rule_set_data():
+    return {
+        "code": "matrix-rule",
+        "name": "矩阵标准",
+        "valid_from": "2030-01-01",
+        "village_min_area": "300",
+        "community_area_per_100_households": "30",
+        "activity_share_pct": "60",
+    }
+
+
+def _item_data():
+    return {"code": "matrix_item", "text": "矩阵检查项", "weight": "1", "sort": "1"}
+
+
+CITY_WRITES = [
+    ("rule set new", lambda: "/standards/new/", _rule_set_data),
+    (
+        "rule set edit",
+        lambda: f"/standards/{_rule_set().pk}/edit/",
+        lambda: (
+            _rule_set_data() | {"code": "tj-current", "valid_from": "2019-01-01", "version": "1"}
+        ),
+    ),
+    (
+        "checklist item new",
+        lambda: f"/standards/checklists/{_checklist().pk}/items/new/",
+        _item_data,
+    ),
+    (
+        "checklist item edit",
+        lambda: (
+            f"/standards/checklists/{_checklist().pk}/items/{_checklist().items.get(code='signage').pk}/"
+        ),
+        _item_data,
+    ),
+    (
+        "checklist item delete",
+        lambda: (
+            f"/standards/checklists/{_checklist().pk}/items/{_checklist().items.get(code='process').pk}/delete/"
+        ),
+        dict,
+    ),
+]
+CITY_WRITE_IDS = [w[0] for w in CITY_WRITES]
+
+
+def _standards_fingerprint():
+    from lianxin.centers.models import ChecklistItem, RuleSet
+    from lianxin.core.models import AuditLog
+
+    return (
+        AuditLog.objects.count(),
+        sorted(RuleSet.objects.values_list("code", "version")),
+        sorted(ChecklistItem.objects.values_list("pk", "code", "text", "weight")),
+    )
+
+
+@pytest.mark.parametrize("name,url,data", CITY_WRITES, ids=CITY_WRITE_IDS)
+def test_city_administrators_write_the_standards(name, url, data, ctx, city, login):
+    before = _standards_fingerprint()
+    response = login(city).post(url(), data())
+    assert response.status_code == 302, (name, response.status_code)
+    after = _standards_fingerprint()
+    assert after[0] > before[0] and after != before, f"{name}: nothing written"
+
+
+@pytest.mark.parametrize(
+    "who,allowed",
+    [
+        ("hexi", (403,)),
+        ("street_staff", (403,)),
+        ("inspector", (403,)),
+        ("norole", (403,)),
+        ("resident", (302,)),
+        (None, (302,)),
+    ],
+    ids=["district admin", "street staff", "inspector", "no role", "resident", "anonymous"],
+)
+@pytest.mark.parametrize("name,url,data", CITY_WRITES, ids=CITY_WRITE_IDS)
+def test_only_city_administrators_write_the_standards(
+    request, name, url, data, who, allowed, ctx, login
+):
+    user = request.getfixturevalue(who) if who else None
+    before = _standards_fingerprint()
+    response = login(user).post(url(), data())
+    assert response.status_code in allowed, (name, who, response.status_code)
+    assert _standards_fingerprint() == before, f"{name} by {who} changed data"
