@@ -15,6 +15,7 @@ api.add_router("/regions/", "lianxin.regions.api.router")
 api.add_router("/centers/", "lianxin.centers.api.router")
 api.add_router("/centers/ledger/", "lianxin.centers.ledger_api.router")
 api.add_router("/stats/", "lianxin.dashboard.api.router")
+api.add_router("/standards/", "lianxin.centers.standards_api.router")
 
 urlpatterns = [
     path("", core.home, name="home"),

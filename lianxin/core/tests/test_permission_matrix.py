@@ -370,6 +370,26 @@ ENDPOINTS = [
         lambda c, s: f"/battlemap/export.xlsx?region={district_of(s)}",
         street_markers,
     ),
+    # The standards API
+    api(
+        "children",
+        "API level records",
+        lambda c, s: f"/api/v1/standards/centers/{getattr(c, s).pk}/records",
+        standards_markers,
+    ),
+    api("list", "API inspections", lambda c, s: "/api/v1/standards/inspections", signature_marker),
+    api(
+        "detail",
+        "API inspection",
+        lambda c, s: f"/api/v1/standards/inspections/{c.inspection(s).pk}",
+        signature_marker,
+    ),
+    api(
+        "list",
+        "API follow-ups",
+        lambda c, s: "/api/v1/standards/follow-ups",
+        lambda c, s: [f"{_prefix(s)}矩阵整改"],
+    ),
     # The user's top units: 河西区 for hexi; 天津市 (not the districts) for the city user.
     api(
         "list",
@@ -589,7 +609,7 @@ def test_dashboard_counts_only_the_users_scope(ctx, hexi, city, norole, login):
 @dataclass(frozen=True)
 class Write:
     name: str
-    method: str  # post (a form) or patch (JSON API)
+    method: str  # post (a form), patch or json (a JSON API PATCH or POST)
     url: Callable[[Ctx, str], str]
     data: Callable[[Ctx, str], dict]
     bulk: bool = False  # a file of rows: rows out of scope come back in a 422 problem report
@@ -703,6 +723,24 @@ WRITES += [
         lambda c, s: f"/standards/follow-ups/{c.follow_up(s).pk}/close/",
         lambda c, s: {"closed_on": "2024-06-01", "closed_note": "矩阵写入"},
     ),
+    Write(
+        "API record renovation",
+        "json",
+        lambda c, s: f"/api/v1/standards/centers/{getattr(c, s).pk}/renovation",
+        lambda c, s: {"accepted_on": "2024-01-01", "note": "矩阵写入"},
+    ),
+    Write(
+        "API assess area",
+        "json",
+        lambda c, s: f"/api/v1/standards/centers/{getattr(c, s).pk}/assess-area",
+        lambda c, s: {},
+    ),
+    Write(
+        "API close follow-up",
+        "json",
+        lambda c, s: f"/api/v1/standards/follow-ups/{c.follow_up(s).pk}/close",
+        lambda c, s: {"closed_on": "2024-06-01", "note": "矩阵写入"},
+    ),
 ]
 WRITE_IDS = [w.name for w in WRITES]
 
@@ -738,6 +776,8 @@ def _send(client, write, ctx, side):
     url, data = write.url(ctx, side), write.data(ctx, side)
     if write.method == "patch":
         return client.patch(url, data, content_type="application/json")
+    if write.method == "json":
+        return client.post(url, data, content_type="application/json")
     return client.post(url, data)
 
 
@@ -746,7 +786,7 @@ def test_write_to_own_district_goes_through(write, ctx, hexi, login):
     """The table's requests are valid: for a writer in scope they change something."""
     before = _fingerprint(ctx)
     response = _send(login(hexi), write, ctx, "mine")
-    assert response.status_code in (200, 302), response.status_code
+    assert response.status_code in (200, 201, 302), response.status_code
     after = _fingerprint(ctx)
     assert after[0] > before[0], f"{write.name}: no audit row, so nothing was written"
     assert after != before
