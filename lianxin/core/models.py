@@ -39,3 +39,21 @@ class AuditLog(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_repr} {self.action} {self.target_repr}"
+
+
+class CalendarDay(models.Model):
+    """An administrator's correction of the working-day calendar (a holiday or 调休 announced
+    after the published calendar, or a local day off)."""
+
+    day = models.DateField(_("日期"), unique=True)
+    is_working_day = models.BooleanField(_("工作日"))
+    note = models.CharField(_("说明"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("工作日历调整")
+        verbose_name_plural = _("工作日历调整")
+        ordering = ["day"]
+
+    def __str__(self):
+        state = _("工作日") if self.is_working_day else _("休息日")
+        return f"{self.day} {state}"
