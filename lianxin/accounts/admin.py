@@ -1,7 +1,11 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
+from .forms import AdminLoginForm
 from .models import ApiToken, Role, RoleAssignment, User
+
+# The admin's own login would bypass the lockout and the audit of failed attempts.
+admin.site.login_form = AdminLoginForm
 
 
 class AssignmentInline(admin.TabularInline):

@@ -56,3 +56,15 @@ class LoginForm(forms.Form):
 
 class TokenForm(forms.Form):
     name = forms.CharField(label=_("令牌名称"), max_length=60)
+
+
+class AdminLoginForm(LoginForm):
+    """The Django admin's login: the same lockout and audit as /login/, then only system
+    administrators (Django's is_staff) may enter."""
+
+    def clean(self):
+        data = super().clean()
+        user = self.get_user()
+        if user is not None and not (user.is_active and user.is_staff):
+            raise forms.ValidationError(_("该账号不能进入系统管理。"), code="invalid_login")
+        return data

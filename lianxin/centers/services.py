@@ -79,6 +79,9 @@ def set_center_status(actor, center: Center, status: str, valid_from: date, note
     """Close the open status period and open a new one from `valid_from`."""
     if status not in CenterStatus.values:
         raise ValidationError({"status": _("未知的状态：%(s)s") % {"s": status}})
+    if valid_from > timezone.localdate():
+        # Center.status is the status now: a future period would show as today's.
+        raise ValidationError({"valid_from": _("生效日期不能晚于今天。")})
     require_visible(actor, center)
     with transaction.atomic():
         current = center.history.filter(valid_to__isnull=True).order_by("-valid_from").first()

@@ -148,6 +148,7 @@ class LevelRecordOut(Schema):
     summary="A center's level records (periods), newest first",
 )
 def level_records(request, center_id: int, level: str | None = None):
+    get_object_or_404(Center.objects.visible_to(request.user), pk=center_id)
     qs = LevelRecord.objects.visible_to(request.user).filter(center_id=center_id)
     if level:
         qs = qs.filter(level=level)

@@ -37,6 +37,15 @@ class Status(models.TextChoices):
     DISSOLVED = "dissolved", _("已撤销")
 
 
+# The kinds a unit of each level can be (a correction may not move a unit between levels).
+LEVEL_KINDS = {
+    Level.PROVINCE: (Kind.PROVINCE,),
+    Level.PREFECTURE: (Kind.PREFECTURE,),
+    Level.COUNTY: (Kind.DISTRICT,),
+    Level.TOWNSHIP: (Kind.STREET, Kind.TOWN, Kind.TOWNSHIP, Kind.ZONE),
+    Level.VILLAGE: (Kind.COMMUNITY, Kind.VILLAGE),
+}
+
 # Statuses under which the unit still exists (and so counts on that date).
 EXISTING_STATUSES = (Status.ACTIVE, Status.DEMOLISHING, Status.CONVERTED)
 

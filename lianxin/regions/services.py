@@ -6,18 +6,34 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from lianxin.core import audit
 from lianxin.core.services import require_visible
 
-from .models import Kind, Region, RegionStatus, Status
+from .models import LEVEL_KINDS, Kind, Region, RegionStatus, Status
+
+
+def _check_kind(region: Region, kind: str) -> None:
+    if kind not in Kind.values:
+        raise ValidationError({"kind": _("未知的类型：%(k)s") % {"k": kind}})
+    allowed = LEVEL_KINDS[region.level]
+    if kind not in allowed:
+        raise ValidationError(
+            {
+                "kind": _("%(level)s单位的类型只能是：%(kinds)s")
+                % {
+                    "level": region.get_level_display(),
+                    "kinds": "、".join(str(Kind(k).label) for k in allowed),
+                }
+            }
+        )
 
 
 def correct_kind(actor, region: Region, kind: str, note: str = "") -> Region:
     """An administrator's correction of a unit's kind; kept across re-imports."""
-    if kind not in Kind.values:
-        raise ValidationError({"kind": _("未知的类型：%(k)s") % {"k": kind}})
+    _check_kind(region, kind)
     require_visible(actor, region)
     with transaction.atomic():
         before = region.kind
@@ -35,6 +51,11 @@ def change_status(
     村改居: status converted with kind community)."""
     if status not in Status.values:
         raise ValidationError({"status": _("未知的状态：%(s)s") % {"s": status}})
+    if kind:
+        _check_kind(region, kind)
+    if valid_from > timezone.localdate():
+        # The unit's current status changes with the period: a future one would show today.
+        raise ValidationError({"valid_from": _("生效日期不能晚于今天。")})
     require_visible(actor, region)
     with transaction.atomic():
         current = region.statuses.filter(valid_to__isnull=True).order_by("-valid_from").first()

@@ -185,3 +185,24 @@ def test_logout_needs_post(login, hexi):
     assert signed_in_as(client) == str(hexi.pk)
     assert client.post("/logout/")["Location"] == "/login/"
     assert signed_in_as(client) is None
+
+
+def test_the_admin_login_counts_failures_and_locks_too(login, root):
+    client = login()
+    for attempt in range(settings.LOGIN_MAX_FAILURES):
+        client.post("/sysadmin/login/", {"username": "root", "password": f"wrong-{attempt}"})
+    root.refresh_from_db()
+    assert root.is_locked
+    response = client.post(
+        "/sysadmin/login/?next=/sysadmin/", {"username": "root", "password": PASSWORD}
+    )
+    assert response.status_code == 200 and signed_in_as(client) is None
+    assert "锁定" in response.content.decode()
+
+
+def test_the_admin_login_admits_only_system_administrators(login, hexi, root):
+    client = login()
+    client.post("/sysadmin/login/", {"username": "hexi", "password": PASSWORD})
+    assert signed_in_as(client) is None
+    client.post("/sysadmin/login/", {"username": "root", "password": PASSWORD})
+    assert signed_in_as(client) == str(root.pk)

@@ -151,3 +151,26 @@ class Room(models.Model):
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+        from django.db.models import Sum
+
+        if self.area is None or not self.center_id:
+            return
+        if self.area <= 0:
+            raise ValidationError({"area": _("面积须大于 0。")})
+        floor = self.center.floor_area
+        others = (
+            Room.objects.filter(center_id=self.center_id)
+            .exclude(pk=self.pk)
+            .aggregate(total=Sum("area"))["total"]
+            or 0
+        )
+        if floor and others + self.area > floor:
+            raise ValidationError(
+                {
+                    "area": _("功能室面积合计 %(total)s ㎡ 超过中心建筑面积 %(floor)s ㎡。")
+                    % {"total": others + self.area, "floor": floor}
+                }
+            )

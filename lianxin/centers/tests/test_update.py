@@ -284,3 +284,34 @@ def test_api_json_is_readable_chinese(center, hexi, login):
     assert response.status_code == 200
     assert center.name.encode() in response.content
     assert b"\\u" not in response.content
+
+
+def test_a_future_status_is_refused_and_nothing_changes(center, hexi):
+    from datetime import timedelta
+
+    from django.core.exceptions import ValidationError
+    from django.utils import timezone
+
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    with pytest.raises(ValidationError) as exc:
+        services.set_center_status(hexi, center, "renovating", tomorrow)
+    assert "valid_from" in exc.value.message_dict
+    assert Center.objects.get(pk=center.pk).status == center.status
+    assert not center.history.exists()
+
+
+def test_rooms_cannot_add_up_to_more_than_the_floor_area(center, hexi):
+    from django.core.exceptions import ValidationError
+
+    from lianxin.centers.models import RoomType
+
+    hall = RoomType.objects.get(code="service_hall")
+    services.create_room(
+        hexi, center, {"room_type_id": hall.pk, "name": "大厅", "area": Decimal("200")}
+    )
+    with pytest.raises(ValidationError) as exc:
+        services.create_room(
+            hexi, center, {"room_type_id": hall.pk, "name": "二厅", "area": Decimal("60")}
+        )
+    assert "超过中心建筑面积 250.00" in exc.value.message_dict["area"][0]
+    assert center.rooms.count() == 1

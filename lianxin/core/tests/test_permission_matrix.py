@@ -664,7 +664,7 @@ WRITES = [
         "center status",
         "post",
         lambda c, s: f"/centers/{getattr(c, s).pk}/status/",
-        lambda c, s: {"status": "renovating", "valid_from": "2030-01-01"},
+        lambda c, s: {"status": "renovating", "valid_from": "2025-01-01"},
     ),
     Write("room new", "post", lambda c, s: f"/centers/{getattr(c, s).pk}/rooms/new/", _room_data),
     Write(
@@ -689,7 +689,7 @@ WRITES = [
         "region status",
         "post",
         lambda c, s: f"/regions/{_village(c, s)}/status/",
-        lambda c, s: {"status": "demolishing", "valid_from": "2030-01-01"},
+        lambda c, s: {"status": "demolishing", "valid_from": "2025-01-01"},
     ),
     Write("ledger import", "post", lambda c, s: "/centers/ledger/import/", _ledger_file, bulk=True),
     Write(
@@ -873,7 +873,7 @@ def _rule_set_data():
     return {
         "code": "matrix-rule",
         "name": "矩阵标准",
-        "valid_from": "2030-01-01",
+        "valid_from": "2025-01-01",
         "village_min_area": "300",
         "community_area_per_100_households": "30",
         "activity_share_pct": "60",
