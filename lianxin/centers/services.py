@@ -221,26 +221,8 @@ def record_renovation(
     note: str = "",
 ) -> LevelRecord:
     """改造达标: a renovation accepted (or, compliant=False, found wanting) on `accepted_on`."""
-    require_visible(actor, center)
-    with transaction.atomic():
-        record = LevelRecord.objects.create(
-            center=center,
-            region_path=center.region_path,
-            level=Level.RENOVATION,
-            compliant=compliant,
-            effective_on=accepted_on,
-            source=source,
-            note=note[:200],
-            recorded_by=actor,
-        )
-        audit.record(
-            actor,
-            "record_renovation",
-            center,
-            changes={"renovation_compliant": [None, compliant]},
-            note=str(accepted_on),
-        )
-    return record
+    record_renovations(actor, [(center, accepted_on, compliant)], source=source, note=note)
+    return LevelRecord.objects.filter(center=center, level=Level.RENOVATION).latest("id")
 
 
 def _status_on(center: Center, day: date) -> str | None:
