@@ -44,6 +44,7 @@ def machine() -> dict:
 def write_section(title: str, section: str) -> None:
     """Replace (or append) the section headed `title` in docs/performance.md."""
     text = DOCS.read_text(encoding="utf-8") if DOCS.exists() else INTRO
+    section = section.rstrip("\n") + "\n"
     start = text.find(title)
     if start >= 0:
         after = text.find("\n## ", start + len(title))
