@@ -4,6 +4,24 @@ from django.utils.translation import gettext_lazy as _
 
 from .scoping import OrgScopedQuerySet
 
+# Labels for the actions services record (an unknown code is shown as it is).
+ACTION_LABELS = {
+    "create": _("新建"),
+    "update": _("修改"),
+    "delete": _("删除"),
+    "status": _("状态变更"),
+    "login": _("登录"),
+    "login_failed": _("登录失败"),
+    "revoke": _("撤销令牌"),
+    "assign_role": _("授予角色"),
+    "correct_kind": _("校正类型"),
+    "assess_area": _("面积评估"),
+    "record_renovation": _("改造验收"),
+    "inspect": _("现场检查"),
+    "close_follow_up": _("整改完成"),
+    "seed_demo": _("生成演示数据"),
+}
+
 
 class AuditLog(models.Model):
     """One row per write: who, when, what, before → after, and from where."""
@@ -39,6 +57,10 @@ class AuditLog(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_repr} {self.action} {self.target_repr}"
+
+    @property
+    def action_label(self) -> str:
+        return str(ACTION_LABELS.get(self.action, self.action))
 
 
 class CalendarDay(models.Model):

@@ -9,7 +9,7 @@ from lianxin.centers.models import Center, CenterStatus
 from lianxin.regions.models import Kind
 
 from . import geo
-from .models import AuditLog
+from .models import ACTION_LABELS, AuditLog
 from .permissions import admin_required, paginate, staff_required
 
 
@@ -65,7 +65,7 @@ def audit_log(request):
         {
             "page": paginate(request, qs),
             "f": f,
-            "actions": sorted(set(actions)),
+            "actions": [(a, ACTION_LABELS.get(a, a)) for a in sorted(set(actions))],
             "qs": urlencode({k: v for k, v in f.items() if v}),
         },
     )

@@ -144,3 +144,11 @@ def test_forwarded_for_is_believed_only_from_a_trusted_proxy(
     )
     assert response.status_code == 200, response.content
     assert latest(target_id=str(center.pk), action="update").ip == expected
+
+
+def test_the_audit_page_names_actions_and_hides_the_search_index(center, hexi, login):
+    center_services.update_center(hexi, center, {"name": "改名后的中心"})
+    page = login(hexi).get("/audit/?action=update").content.decode()
+    assert '<option value="update" selected>修改</option>' in page
+    assert ">修改</span>" in page and "改名后的中心" in page
+    assert "search_text" not in page
