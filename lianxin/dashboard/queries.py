@@ -16,6 +16,7 @@ from datetime import date
 from django.db.models import Count, F, FilteredRelation, Q
 
 from lianxin.centers.models import Center, CenterStatus, Level, RuleSet
+from lianxin.core.periods import covering
 from lianxin.regions.models import EXISTING_STATUSES, Kind, Region, Status
 from lianxin.regions.models import Level as RegionLevel
 
@@ -29,22 +30,11 @@ CHILD_FIELD = {
 }
 
 
-def _on(prefix: str, day: date, *, open_start: bool = False) -> Q:
-    """The period of relation `prefix` that covers `day` (valid_from ≤ day < valid_to)."""
-    start = Q(**{f"{prefix}__valid_from__lte": day})
-    if open_start:
-        start |= Q(**{f"{prefix}__valid_from__isnull": True})
-    return start & (
-        Q(**{f"{prefix}__valid_to__isnull": True}) | Q(**{f"{prefix}__valid_to__gt": day})
-    )
-
-
 def _level_on(level: str, day: date) -> FilteredRelation:
     prefix = "level_records"
     return FilteredRelation(
         prefix,
-        condition=Q(**{f"{prefix}__level": level, f"{prefix}__effective_on__lte": day})
-        & (Q(**{f"{prefix}__valid_to__isnull": True}) | Q(**{f"{prefix}__valid_to__gt": day})),
+        condition=Q(**{f"{prefix}__level": level}) & covering(day, prefix, start="effective_on"),
     )
 
 
@@ -58,10 +48,10 @@ def unit_centers(user, region: Region, day: date):
     relations = {
         "unit": FilteredRelation(
             "region__statuses",
-            condition=_on("region__statuses", day, open_start=True)
+            condition=covering(day, "region__statuses", open_start=True)
             & Q(region__statuses__status__in=EXISTING_STATUSES),
         ),
-        "state": FilteredRelation("history", condition=_on("history", day)),
+        "state": FilteredRelation("history", condition=covering(day, "history")),
     }
     for level in LEVELS:
         relations[f"lv_{level}"] = _level_on(level, day)

@@ -3,9 +3,9 @@
 from datetime import date
 
 from django.db import models
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from lianxin.core.periods import covering
 from lianxin.core.scoping import OrgScopedQuerySet
 
 
@@ -56,8 +56,7 @@ class RegionQuerySet(OrgScopedQuerySet):
         periods = RegionStatus.objects.on(day).filter(region=models.OuterRef("pk"))
         return (
             self.filter(
-                Q(statuses__valid_from__isnull=True) | Q(statuses__valid_from__lte=day),
-                Q(statuses__valid_to__isnull=True) | Q(statuses__valid_to__gt=day),
+                covering(day, "statuses", open_start=True),
                 statuses__status__in=EXISTING_STATUSES,
             )
             .annotate(
@@ -128,10 +127,7 @@ class Region(models.Model):
 
 class RegionStatusQuerySet(models.QuerySet):
     def on(self, day: date):
-        return self.filter(
-            Q(valid_from__isnull=True) | Q(valid_from__lte=day),
-            Q(valid_to__isnull=True) | Q(valid_to__gt=day),
-        )
+        return self.filter(covering(day, open_start=True))
 
 
 class RegionStatus(models.Model):

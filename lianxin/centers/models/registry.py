@@ -4,6 +4,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from lianxin.core.periods import covering
 from lianxin.core.scoping import OrgScopedQuerySet
 from lianxin.regions.models import Kind
 
@@ -105,7 +106,7 @@ class CenterStatusPeriod(models.Model):
 
     @staticmethod
     def on(day) -> Q:
-        return Q(valid_from__lte=day) & (Q(valid_to__isnull=True) | Q(valid_to__gt=day))
+        return covering(day)
 
 
 class RoomType(models.Model):

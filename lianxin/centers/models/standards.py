@@ -10,9 +10,9 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from lianxin.core.periods import covering
 from lianxin.core.scoping import OrgScopedQuerySet
 from lianxin.regions.models import Kind
 
@@ -20,12 +20,7 @@ from lianxin.regions.models import Kind
 class RuleSetQuerySet(models.QuerySet):
     def in_force(self, day):
         """The rule set in force on `day` (the latest one that started by then)."""
-        return (
-            self.filter(valid_from__lte=day)
-            .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=day))
-            .order_by("-valid_from", "-id")
-            .first()
-        )
+        return self.filter(covering(day)).order_by("-valid_from", "-id").first()
 
 
 class RuleSet(models.Model):
@@ -124,9 +119,7 @@ class LevelRecordQuerySet(OrgScopedQuerySet):
             LevelRecord.objects.bulk_update(changed, ["valid_to", "since"], batch_size=1000)
 
     def on(self, day):
-        return self.filter(effective_on__lte=day).filter(
-            Q(valid_to__isnull=True) | Q(valid_to__gt=day)
-        )
+        return self.filter(covering(day, start="effective_on"))
 
 
 class LevelRecord(models.Model):
@@ -203,9 +196,7 @@ class LevelRecord(models.Model):
 class ChecklistQuerySet(models.QuerySet):
     def on(self, day):
         """Checklists valid on `day`, the latest first."""
-        return self.filter(valid_from__lte=day).filter(
-            Q(valid_to__isnull=True) | Q(valid_to__gt=day)
-        )
+        return self.filter(covering(day))
 
     def in_force(self, day):
         """The checklist in force on `day` (the latest one that started by then)."""
