@@ -50,10 +50,14 @@ def _uploads_out_of_var(settings, _media_dir):
 
 @pytest.fixture(scope="session")
 def _fast_password_hashing():
-    """MD5 instead of PBKDF2 for the whole session: the login code path is the same."""
+    """MD5 instead of PBKDF2 for the whole session: the login code path is the same. Background
+    tasks run at once (the same task code, without a worker process)."""
     from django.test import override_settings
 
-    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+    with override_settings(
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+        TASKS={"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}},
+    ):
         yield
 
 

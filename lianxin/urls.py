@@ -16,6 +16,7 @@ api.add_router("/centers/", "lianxin.centers.api.router")
 api.add_router("/centers/ledger/", "lianxin.centers.ledger_api.router")
 api.add_router("/stats/", "lianxin.dashboard.api.router")
 api.add_router("/standards/", "lianxin.centers.standards_api.router")
+api.add_router("/campaign/", "lianxin.campaign.api.router")
 
 urlpatterns = [
     path("", core.home, name="home"),
@@ -74,6 +75,7 @@ urlpatterns = [
     path("standards/follow-ups/", standards.follow_ups, name="follow_ups"),
     path("standards/follow-ups/<int:pk>/close/", standards.follow_up_close, name="follow_up_close"),
     path("audit/", core.audit_log, name="audit_log"),
+    path("campaign/", include("lianxin.campaign.urls")),
     path("battlemap/", dashboard.battlemap, name="battlemap"),
     path("battlemap/export.xlsx", dashboard.battlemap_export, name="battlemap_export"),
     path("geo/<str:province>.json", core.boundaries, name="boundaries"),

@@ -79,3 +79,42 @@ class CalendarDay(models.Model):
     def __str__(self):
         state = _("工作日") if self.is_working_day else _("休息日")
         return f"{self.day} {state}"
+
+
+class NotificationLevel(models.TextChoices):
+    INFO = "info", _("通知")
+    WARNING = "warning", _("预警")
+    DANGER = "danger", _("严重预警")
+
+
+class Notification(models.Model):
+    """An in-app message to one user (also e-mailed by a background task when they have an
+    address). Each user sees only their own."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("接收人"),
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    level = models.CharField(
+        _("级别"), max_length=8, choices=NotificationLevel.choices, default=NotificationLevel.INFO
+    )
+    title = models.CharField(_("标题"), max_length=200)
+    body = models.TextField(_("内容"), blank=True)
+    url = models.CharField(_("链接"), max_length=300, blank=True)
+    # What it is about ("campaign.milestone", "12"), so the same event is not sent twice.
+    target_type = models.CharField(_("对象类型"), max_length=60, blank=True)
+    target_id = models.CharField(_("对象编号"), max_length=64, blank=True)
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+    emailed_at = models.DateTimeField(_("邮件发送时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("站内通知")
+        verbose_name_plural = _("站内通知")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["recipient", "read_at"])]
+
+    def __str__(self):
+        return self.title

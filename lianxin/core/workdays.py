@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cached_property
 
 import chinese_calendar
 
@@ -20,6 +21,13 @@ class WorkingCalendar:
     overrides: Mapping[date, bool] = field(default_factory=dict)
 
     def is_working_day(self, day: date) -> bool:
+        if "_index" in self.__dict__ and self._indexed(day):
+            counts, _working = self._index
+            i = (day - self.FIRST).days
+            return counts[i] != (counts[i - 1] if i else 0)
+        return self._published_or_overridden(day)
+
+    def _published_or_overridden(self, day: date) -> bool:
         if day in self.overrides:
             return self.overrides[day]
         try:
@@ -35,8 +43,37 @@ class WorkingCalendar:
         except NotImplementedError:
             return day in self.overrides
 
+    # Days between these two are answered from a prefix count (recomputing every schedule in
+    # the city asks tens of thousands of questions); days outside are walked one by one.
+    FIRST = date(2000, 1, 1)
+    LAST = date(2060, 12, 31)
+
+    @cached_property
+    def _index(self) -> tuple[list[int], list[int]]:
+        """(working days in [FIRST, day] for each day, ordinals of the working days)."""
+        counts, working, total = [], [], 0
+        for i in range((self.LAST - self.FIRST).days + 1):
+            day = self.FIRST + timedelta(days=i)
+            if self._published_or_overridden(day):
+                total += 1
+                working.append(day.toordinal())
+            counts.append(total)
+        return counts, working
+
+    def _indexed(self, *days: date) -> bool:
+        return all(self.FIRST <= d <= self.LAST for d in days)
+
     def add_working_days(self, start: date, n: int) -> date:
         """The day `n` working days after `start` (before it when n < 0); 0 gives `start`."""
+        if n and self._indexed(start):
+            counts, working = self._index
+            upto = counts[(start - self.FIRST).days]  # working days on or before `start`
+            if n > 0:
+                at = upto + n - 1
+            else:
+                at = upto - self.is_working_day(start) + n
+            if 0 <= at < len(working):
+                return date.fromordinal(working[at])
         step = timedelta(days=1 if n >= 0 else -1)
         day, left = start, abs(n)
         while left:
@@ -49,6 +86,9 @@ class WorkingCalendar:
         """Working days in (start, end]; negative when end is before start."""
         if end < start:
             return -self.working_days_between(end, start)
+        if self._indexed(start, end):
+            counts, _working = self._index
+            return counts[(end - self.FIRST).days] - counts[(start - self.FIRST).days]
         return sum(
             1
             for i in range(1, (end - start).days + 1)
@@ -70,8 +110,18 @@ class WorkingCalendar:
         return list(reversed(spans))
 
 
+_built: dict[frozenset, WorkingCalendar] = {}
+
+
 def calendar() -> WorkingCalendar:
-    """The calendar in force: the published one with the administrators' overrides."""
+    """The calendar in force: the published one with the administrators' overrides (one query;
+    the day index is built once per set of overrides and kept)."""
     from .models import CalendarDay
 
-    return WorkingCalendar(dict(CalendarDay.objects.values_list("day", "is_working_day")))
+    overrides = dict(CalendarDay.objects.values_list("day", "is_working_day"))
+    key = frozenset(overrides.items())
+    if key not in _built:
+        if len(_built) > 8:
+            _built.clear()
+        _built[key] = WorkingCalendar(overrides)
+    return _built[key]

@@ -18,7 +18,7 @@ import importlib.util
 import io
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pytest
 from django.apps import apps
@@ -115,6 +115,10 @@ MATRIX = [
 def test_scope_matrix(request, pair, who, sees, changes):
     model, mine, theirs = pair
     user = request.getfixturevalue(who)
+    if who == "street_staff" and not getattr(mine, model.scope_path_field).startswith(
+        region(HEXI_STREET).path
+    ):
+        sees = changes = set()  # a district-level row (a commitment) is above the street
     assert _seen(model, user, mine, theirs) == sees, f"{who} view on {model._meta.label}"
     assert _seen(model, user, mine, theirs, CHANGE) == changes, (
         f"{who} change on {model._meta.label}"
@@ -145,6 +149,7 @@ def test_inactive_staff_sees_nothing(pair, hexi):
 class Ctx:
     mine: object  # a Center in 河西区 (大营门街道 九江路社区), with a room and an audit row
     theirs: object  # a Center in 南开区 (长虹街道 光明路社区), likewise
+    extra: dict = field(default_factory=dict)  # rows the apps' `populate` hooks made
 
     def room(self, side):
         return getattr(self, side).rooms.get()
@@ -421,6 +426,9 @@ def ctx(db):
         )
         audit.record(None, "matrix_probe", center)
         _standards_rows(center, side)
+    for ext in EXTENSIONS:
+        if hasattr(ext, "populate"):
+            ext.populate(made)
     return made
 
 
@@ -514,6 +522,19 @@ def _has_data(endpoint, response) -> bool:
         return bool(data)
     return True
 
+
+# Apps add their own rows: `lianxin/<app>/tests/matrix.py` may define ENDPOINTS and WRITES (built
+# with the helpers above), `populate(ctx)` (adds the app's rows for both sides to `ctx.extra`) and
+# `fingerprint()` (what its writes could touch).
+EXTENSIONS = [
+    importlib.import_module(f"{_app.name}.tests.matrix")
+    for _app in apps.get_app_configs()
+    if _app.name.startswith("lianxin.")
+    and importlib.util.find_spec(f"{_app.name}.tests")
+    and importlib.util.find_spec(f"{_app.name}.tests.matrix")
+]
+for _ext in EXTENSIONS:
+    ENDPOINTS += getattr(_ext, "ENDPOINTS", [])
 
 IDS = [e.name for e in ENDPOINTS]
 
@@ -742,6 +763,8 @@ WRITES += [
         lambda c, s: {"closed_on": "2024-06-01", "note": "矩阵写入"},
     ),
 ]
+for _ext in EXTENSIONS:
+    WRITES += getattr(_ext, "WRITES", [])
 WRITE_IDS = [w.name for w in WRITES]
 
 
@@ -769,6 +792,7 @@ def _fingerprint(ctx):
         LevelRecord.objects.count(),
         Inspection.objects.count(),
         sorted(FollowUp.objects.values_list("pk", "status")),
+        tuple(ext.fingerprint() for ext in EXTENSIONS if hasattr(ext, "fingerprint")),
     )
 
 
