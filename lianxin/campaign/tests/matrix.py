@@ -5,6 +5,8 @@ bulletin; the subject modules add their endpoints and writes."""
 
 from __future__ import annotations
 
+from .matrix_api import ENDPOINTS as _a_endpoints
+from .matrix_api import WRITES as _a_writes
 from .matrix_bulletins import ENDPOINTS as _b_endpoints
 from .matrix_bulletins import WRITES as _b_writes
 from .matrix_plans import ENDPOINTS as _p_endpoints
@@ -12,8 +14,8 @@ from .matrix_plans import WRITES as _p_writes
 from .matrix_supervision import ENDPOINTS as _s_endpoints
 from .matrix_supervision import WRITES as _s_writes
 
-ENDPOINTS = _p_endpoints + _s_endpoints + _b_endpoints
-WRITES = _p_writes + _s_writes + _b_writes
+ENDPOINTS = _p_endpoints + _a_endpoints + _s_endpoints + _b_endpoints
+WRITES = _p_writes + _a_writes + _s_writes + _b_writes
 
 
 def populate(ctx) -> None:
