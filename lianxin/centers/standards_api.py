@@ -14,6 +14,8 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Router, Schema, Status
 
+from lianxin.core.scoping import under_code
+
 from . import services
 from .models import Center, Checklist, FollowUp, Inspection, LevelRecord, RuleSet
 from .services import RULE_SET_FIELDS
@@ -212,7 +214,13 @@ class InspectionOut(Schema):
 
 
 @router.get("/inspections", response=list[InspectionOut], summary="Inspections in your scope")
-def inspections(request, center: int | None = None, page: int = 1, page_size: int = 50):
+def inspections(
+    request,
+    center: int | None = None,
+    region: str | None = None,
+    page: int = 1,
+    page_size: int = 50,
+):
     qs = (
         Inspection.objects.visible_to(request.user)
         .select_related("checklist")
@@ -220,6 +228,8 @@ def inspections(request, center: int | None = None, page: int = 1, page_size: in
     )
     if center:
         qs = qs.filter(center_id=center)
+    if region:
+        qs = qs.filter(under_code(region))
     page_size = max(1, min(200, page_size))
     start = (max(1, page) - 1) * page_size
     return list(qs[start : start + page_size])
@@ -248,12 +258,16 @@ class CloseIn(Schema):
 
 
 @router.get("/follow-ups", response=list[FollowUpOut], summary="Follow-ups in your scope")
-def follow_ups(request, status: str | None = None, center: int | None = None):
+def follow_ups(
+    request, status: str | None = None, center: int | None = None, region: str | None = None
+):
     qs = FollowUp.objects.visible_to(request.user)
     if status:
         qs = qs.filter(status=status)
     if center:
         qs = qs.filter(center_id=center)
+    if region:
+        qs = qs.filter(under_code(region))
     return list(qs[:500])
 
 

@@ -82,3 +82,9 @@ def ensure_visible(user, obj, action: str = CHANGE) -> None:
     inside the service's transaction, so moving a site out of one's own district rolls back."""
     if not type(obj).objects.visible_to(user, action).filter(pk=obj.pk).exists():
         raise PermissionDenied(_("该记录不在您的数据范围内。"))
+
+
+def under_code(code: str, field: str = "region_path") -> Q:
+    """Rows at or below the unit with this division code (6 or 12 digits), by their path."""
+    code = code.strip().ljust(12, "0")
+    return Q(**{f"{field}__startswith": f"{code}/"}) | Q(**{f"{field}__contains": f"/{code}/"})

@@ -119,3 +119,34 @@ def test_checklists_carry_their_items(hexi, login):
     checklist = login(hexi).get("/api/v1/standards/checklists/ten-haves").json()
     assert len(checklist["items"]) == 14
     assert checklist["items"][0]["code"] == "signage" and checklist["items"][0]["required"]
+
+
+def test_inspections_and_follow_ups_filter_by_region(city, hexi_center, nankai_center, login):
+    from datetime import date
+
+    from lianxin.centers.models import Checklist, FollowUp, Inspection, InspectionItem
+
+    checklist = Checklist.objects.get(code="ten-haves")
+    for center in (hexi_center, nankai_center):
+        inspection = Inspection.objects.create(
+            center=center,
+            region_path=center.region_path,
+            checklist=checklist,
+            inspected_on=date(2024, 5, 1),
+            score=50,
+            passed=False,
+            signature=f"签名{center.pk}",
+        )
+        item = InspectionItem.objects.create(
+            inspection=inspection, item=checklist.items.first(), result="fail"
+        )
+        FollowUp.objects.create(
+            center=center, region_path=center.region_path, inspection_item=item, description="x"
+        )
+    client = login(city)
+    for url in ("/api/v1/standards/inspections", "/api/v1/standards/follow-ups"):
+        both = {r["center_id"] for r in client.get(url).json()}
+        assert {hexi_center.pk, nankai_center.pk} <= both
+        for code, center in (("120103", hexi_center), ("120104000000", nankai_center)):
+            rows = client.get(f"{url}?region={code}").json()
+            assert {r["center_id"] for r in rows} == {center.pk}, (url, code)
