@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-RUN    := LIANXIN_DEBUG=1 LIANXIN_DEMO=1 $(BIN)/python manage.py
+RUN    := LIANXIN_DEBUG=1 LIANXIN_DEMO=1 LIANXIN_TASKS=immediate $(BIN)/python manage.py
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 

@@ -104,7 +104,9 @@ class WorkingCalendar:
         for days in reversed(durations):
             if days < 0:
                 raise ValueError("a duration cannot be negative")
-            start = self.add_working_days(due, -days)
+            # A due day that is not a working day is met by the last working day before it.
+            last = due if self.is_working_day(due) else self.add_working_days(due, -1)
+            start = self.add_working_days(last, -days) if days else due
             spans.append((start, due))
             due = start
         return list(reversed(spans))
