@@ -80,6 +80,9 @@ class CenterPage(Schema):
 
 
 class CenterPatch(Schema):
+    # A field not listed (the status, which has its own dated service) is refused, not ignored.
+    model_config = {"extra": "forbid"}
+
     version: int
     name: str | None = None
     address: str | None = None

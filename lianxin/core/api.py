@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from ninja import NinjaAPI
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.renderers import JSONRenderer
@@ -59,6 +60,35 @@ def readable_openapi(view):
     return wrapper
 
 
+# pydantic's error types, said in the user's language (its own messages are English only).
+SCHEMA_PROBLEMS = {
+    "missing": gettext_lazy("为必填项"),
+    "extra_forbidden": gettext_lazy("不能通过此接口修改"),
+    "greater_than": gettext_lazy("超出允许范围"),
+    "greater_than_equal": gettext_lazy("超出允许范围"),
+    "less_than": gettext_lazy("超出允许范围"),
+    "less_than_equal": gettext_lazy("超出允许范围"),
+    "string_too_long": gettext_lazy("过长"),
+    "enum": gettext_lazy("不是可选的值"),
+    "literal_error": gettext_lazy("不是可选的值"),
+}
+SCHEMA_SUFFIXES = [
+    ("int_parsing", gettext_lazy("须为整数")),
+    ("int_type", gettext_lazy("须为整数")),
+    ("int_from_float", gettext_lazy("须为整数")),
+    ("decimal_parsing", gettext_lazy("须为数字")),
+    ("decimal_type", gettext_lazy("须为数字")),
+    ("float_parsing", gettext_lazy("须为数字")),
+    ("date_parsing", gettext_lazy("须为日期（YYYY-MM-DD）")),
+    ("date_from_datetime_parsing", gettext_lazy("须为日期（YYYY-MM-DD）")),
+    ("date_type", gettext_lazy("须为日期（YYYY-MM-DD）")),
+    ("datetime_parsing", gettext_lazy("须为日期时间")),
+    ("bool_parsing", gettext_lazy("须为是或否")),
+    ("string_type", gettext_lazy("须为文本")),
+    ("list_type", gettext_lazy("须为列表")),
+]
+
+
 def build_api() -> NinjaAPI:
     api = NinjaAPI(
         docs_decorator=readable_openapi,
@@ -84,8 +114,18 @@ def build_api() -> NinjaAPI:
         for err in exc.errors:
             loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "payload", "query")]
             field = ".".join(loc) or "__all__"
+            problem = SCHEMA_PROBLEMS.get(err.get("type", ""))
+            if problem is None:
+                problem = next(
+                    (
+                        text
+                        for suffix, text in SCHEMA_SUFFIXES
+                        if err.get("type", "").endswith(suffix)
+                    ),
+                    _("的值无效"),
+                )
             errors.setdefault(field, []).append(
-                _("“%(field)s”的值无效（%(type)s）。") % {"field": field, "type": err.get("type")}
+                _("“%(field)s”%(problem)s。") % {"field": field, "problem": problem}
             )
         return api.create_response(request, {"detail": _("输入有误"), "errors": errors}, status=422)
 

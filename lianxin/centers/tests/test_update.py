@@ -259,15 +259,23 @@ def test_api_patch_without_version_is_refused(center, hexi, login):
     assert Center.objects.get(pk=center.pk).households == 800
 
 
-def test_api_ignores_fields_that_are_not_editable(center, hexi, login):
+def test_api_refuses_fields_that_are_not_editable_naming_them(center, hexi, login):
+    before = state(center)
     response = patch(
         login(hexi),
         center,
-        {"version": 1, "region_path": "120000000000/", "is_demo": True, "households": 1},
+        {"version": 1, "region_path": "120000000000/", "status": "closed", "households": 1},
     )
-    assert response.status_code == 200
-    fresh = Center.objects.get(pk=center.pk)
-    assert (fresh.region_path, fresh.is_demo, fresh.households) == (center.region_path, False, 1)
+    assert response.status_code == 422
+    errors = response.json()["errors"]
+    assert errors["status"] == ["“status”不能通过此接口修改。"]
+    assert "region_path" in errors
+    assert state(center) == before
+
+
+def test_api_area_not_a_number_says_so_in_chinese(center, hexi, login):
+    response = patch(login(hexi), center, {"version": 1, "floor_area": "abc"})
+    assert response.json()["errors"]["floor_area"] == ["“floor_area”须为数字。"]
 
 
 def test_api_patch_needs_write_access(center, inspector, nankai, login):
