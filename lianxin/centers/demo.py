@@ -107,7 +107,7 @@ class DemoBuilder:
             }
         for c in existing_c:
             plan[c.code] = {"life": "community"}
-        for code in later:
+        for code in sorted(later):
             plan[code] = {
                 "life": "later",
                 "created_on": _day(rng, date(2020, 6, 1), date(2023, 6, 30)),
