@@ -58,6 +58,7 @@ format: setup
 
 bench: setup
 	$(BIN)/python bench/import_regions.py
+	$(BIN)/python bench/campaign_schedules.py
 
 messages: setup
 	cd lianxin && LIANXIN_DEBUG=1 ../$(BIN)/python ../manage.py makemessages -l en --no-obsolete

@@ -79,6 +79,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "lianxin.core.context_processors.site",
+                "lianxin.core.context_processors.notifications",
             ],
         },
     }

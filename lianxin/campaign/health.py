@@ -1,5 +1,6 @@
 """Green / amber / red from planned against actual (pure: milestones and a calendar in, a colour
-out). Red: a milestone is past its planned completion and not done. Amber: a milestone is behind
+out). Red: a milestone is a working day or more past its planned completion and not done (the
+weekend after a Friday deadline is not late yet). Amber: a milestone is behind
 — its progress trails the share of its working days already spent by AMBER_GAP points or more.
 Escalation: overdue (level 1) and 3× overdue (level 2: the working days since the milestone
 started are three times its duration or more)."""
@@ -25,7 +26,8 @@ def expected_progress(m, today: date, cal: WorkingCalendar) -> int:
 
 
 def overdue_level(m, today: date, cal: WorkingCalendar) -> int:
-    if m.completed_on is not None or today <= m.due_on:
+    # Overdue counts in working days: the weekend or holiday after the due day is not late yet.
+    if m.completed_on is not None or cal.working_days_between(m.due_on, today) < 1:
         return 0
     spent = cal.working_days_between(m.starts_on, today)
     return 2 if spent >= 3 * max(m.duration_days, 1) else 1

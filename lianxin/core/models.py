@@ -20,6 +20,18 @@ ACTION_LABELS = {
     "inspect": _("现场检查"),
     "close_follow_up": _("整改完成"),
     "seed_demo": _("生成演示数据"),
+    "report_progress": _("填报进度"),
+    "signoff_photo": _("上传销号佐证"),
+    "signoff_submit": _("提交销号"),
+    "signoff_verify": _("核验销号"),
+    "signoff_return": _("退回销号"),
+    "signoff_reopen": _("重新打开销号"),
+    "assign_leader": _("指定包保领导"),
+    "end_assignment": _("结束包保"),
+    "close_rectification": _("整改销项"),
+    "rectification_photo": _("上传整改佐证"),
+    "close_action_item": _("会议事项完成"),
+    "issue_bulletin": _("签发通报"),
 }
 
 

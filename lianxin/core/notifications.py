@@ -49,3 +49,14 @@ def unread_count(user) -> int:
     if not getattr(user, "is_authenticated", False):
         return 0
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+def mark_read(user, pk: int | None = None) -> int:
+    """Mark one of the user's own notifications (or all of them) as read; returns how many
+    changed. Someone else's notification is never touched."""
+    from django.utils import timezone
+
+    qs = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    if pk is not None:
+        qs = qs.filter(pk=pk)
+    return qs.update(read_at=timezone.now())

@@ -77,6 +77,29 @@ class OrgScopedQuerySet(models.QuerySet):
         return self.none() if q is None else self.filter(q)
 
 
+def ancestor_paths(scope: Scope) -> set[str]:
+    """The paths of every unit above the scope's units ("a/b/c/" → "a/", "a/b/")."""
+    out = set()
+    for path in scope.subtree | scope.exact:
+        parts = [p for p in path.split("/") if p]
+        out.update("/".join(parts[:i]) + "/" for i in range(1, len(parts)))
+    return out
+
+
+class AddressedDownQuerySet(OrgScopedQuerySet):
+    """Documents a unit sends to the units below it (a city bulletin goes to every district and
+    street): readable in the scope as usual, and by every user below the sending unit."""
+
+    def visible_to(self, user, action: str = VIEW):
+        scope = scope_for(user, action)
+        q = scope.q(self.model, user)
+        if q is None:
+            return self.none()
+        if action == VIEW and not scope.everything:
+            q |= Q(**{f"{self.model.scope_path_field}__in": sorted(ancestor_paths(scope))})
+        return self.filter(q)
+
+
 def ensure_visible(user, obj, action: str = CHANGE) -> None:
     """Refuse a write whose row is (or has become) outside the user's scope. Called after the save
     inside the service's transaction, so moving a site out of one's own district rolls back."""

@@ -1,15 +1,22 @@
 from urllib.parse import urlencode
 
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
 from django.http import Http404, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_POST
 
 from lianxin.centers.models import Center, CenterStatus
 from lianxin.regions.models import Kind
 
 from . import geo
-from .models import ACTION_LABELS, AuditLog
+from .models import ACTION_LABELS, AuditLog, Notification
+from .notifications import mark_read
 from .permissions import admin_required, paginate, staff_required
 
 
@@ -80,3 +87,53 @@ def boundaries(request, province: str):
     if not data["features"]:
         raise Http404
     return JsonResponse(data, json_dumps_params={"ensure_ascii": False})
+
+
+# -- the user's own notifications ---------------------------------------------------------------
+
+
+@login_required
+def notifications(request):
+    """The user's own notifications, newest first (?show=unread for the unread ones)."""
+    qs = Notification.objects.filter(recipient=request.user)
+    unread = qs.filter(read_at__isnull=True).count()
+    show = "unread" if request.GET.get("show") == "unread" else ""
+    if show:
+        qs = qs.filter(read_at__isnull=True)
+    return render(
+        request,
+        "core/notifications.html",
+        {
+            "page": paginate(request, qs, per_page=30),
+            "show": show,
+            "unread": unread,
+            "qs": urlencode({"show": show}) if show else "",
+        },
+    )
+
+
+def _back_to_list(request):
+    url = reverse("notifications")
+    return redirect(url + ("?show=unread" if request.POST.get("show") == "unread" else ""))
+
+
+@login_required
+@require_POST
+def notification_read(request, pk: int):
+    """Mark one notification read; with `open`, go on to the page it is about."""
+    note = get_object_or_404(Notification, pk=pk, recipient=request.user)
+    mark_read(request.user, note.pk)
+    if request.POST.get("open") and note.url:
+        if url_has_allowed_host_and_scheme(
+            note.url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            return redirect(note.url)
+    return _back_to_list(request)
+
+
+@login_required
+@require_POST
+def notifications_read_all(request):
+    n = mark_read(request.user)
+    messages.success(request, _("已将 %(n)s 条通知标为已读。") % {"n": n})
+    return _back_to_list(request)

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from lianxin.core.scoping import OrgScopedQuerySet
+from lianxin.core.scoping import AddressedDownQuerySet
 
 
 def bulletin_path(instance, filename):
@@ -46,7 +46,8 @@ class Bulletin(models.Model):
     created_at = models.DateTimeField(_("签发时间"), auto_now_add=True)
     is_demo = models.BooleanField(_("演示数据"), default=False)
 
-    objects = OrgScopedQuerySet.as_manager()
+    # A city bulletin is read by every district and street below the city.
+    objects = AddressedDownQuerySet.as_manager()
     scope_path_field = "region_path"
 
     class Meta:

@@ -17,6 +17,7 @@ from lianxin.accounts.models import RoleAssignment
 from lianxin.centers.models import Center, CenterStatus, Level, LevelRecord, RuleSet
 from lianxin.centers.services import check_image
 from lianxin.core import audit
+from lianxin.core.db import write_rows
 from lianxin.core.models import AuditLog, NotificationLevel
 from lianxin.core.notifications import notify
 from lianxin.core.scoping import CHANGE, scope_for
@@ -176,7 +177,7 @@ def recompute_schedules(plans=None, cal: WorkingCalendar | None = None) -> int:
                 if (m.starts_on, m.due_on) != (s, d):
                     m.starts_on, m.due_on = s, d
                     moved.append(m)
-    Milestone.objects.bulk_update(moved, ["starts_on", "due_on"], batch_size=BATCH)
+    write_rows(Milestone, moved, ["starts_on", "due_on"])
     return len(moved)
 
 
@@ -339,7 +340,7 @@ def update_plan(actor, plan: Plan, data: dict, *, expected_version: int | None =
             Milestone.objects.bulk_create(ms)
         else:
             moved = _schedule(plan, ms, calendar())
-            Milestone.objects.bulk_update(moved, ["starts_on", "due_on"])
+            write_rows(Milestone, moved, ["starts_on", "due_on"])
         _refresh([plan])
     return plan
 
@@ -361,7 +362,7 @@ def set_milestone_duration(actor, milestone: Milestone, days: int) -> Milestone:
                 m.duration_days = days
         moved = _schedule(plan, ms, calendar())
         Milestone.objects.filter(pk=milestone.pk).update(duration_days=days)
-        Milestone.objects.bulk_update(moved, ["starts_on", "due_on"])
+        write_rows(Milestone, moved, ["starts_on", "due_on"])
         Plan.objects.filter(pk=plan.pk).update(version=plan.version + 1)
         plan.version += 1
         _refresh([plan])
@@ -451,7 +452,7 @@ def _refresh(plans: list[Plan], today: date | None = None, cal=None) -> int:
         if colour != p.health:
             p.health = colour
             changed.append(p)
-    Plan.objects.bulk_update(changed, ["health"], batch_size=BATCH)
+    write_rows(Plan, changed, ["health"])
     return len(changed)
 
 
@@ -525,7 +526,7 @@ def escalate(today: date | None = None) -> dict[str, int]:
             m.escalation = level
             raised.append(m)
             sent["overdue_3x" if level == 2 else "overdue"] += 1
-        Milestone.objects.bulk_update(raised, ["escalation"], batch_size=BATCH)
+        write_rows(Milestone, raised, ["escalation"])
     return sent
 
 

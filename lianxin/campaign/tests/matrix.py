@@ -43,6 +43,12 @@ def populate(ctx) -> None:
             region_path=village.path, text=f"{prefix}矩阵会议事项", due_on=plan.deadline
         )
         ctx.extra[side] = rows
+    # Then each subject module's own rows (sites in particular states, photos with markers).
+    from . import matrix_api, matrix_bulletins, matrix_plans, matrix_supervision
+
+    for module in (matrix_plans, matrix_api, matrix_supervision, matrix_bulletins):
+        if hasattr(module, "populate"):
+            module.populate(ctx)
 
 
 def fingerprint():

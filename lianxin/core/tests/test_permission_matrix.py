@@ -523,6 +523,17 @@ def _has_data(endpoint, response) -> bool:
     return True
 
 
+# A write endpoint (here, before the apps' rows are imported, so that they can build theirs).
+@dataclass(frozen=True)
+class Write:
+    name: str
+    method: str  # post (a form), patch or json (a JSON API PATCH or POST)
+    url: Callable[[Ctx, str], str]
+    data: Callable[[Ctx, str], dict]
+    bulk: bool = False  # a file of rows: rows out of scope come back in a 422 problem report
+    inspectors_may: bool = False  # recording an inspection: the read-only inspector role may
+
+
 # Apps add their own rows: `lianxin/<app>/tests/matrix.py` may define ENDPOINTS and WRITES (built
 # with the helpers above), `populate(ctx)` (adds the app's rows for both sides to `ctx.extra`) and
 # `fingerprint()` (what its writes could touch).
@@ -625,16 +636,6 @@ def test_dashboard_counts_only_the_users_scope(ctx, hexi, city, norole, login):
 
 # ---------------------------------------------------------------------------------------------
 # Writes: refused outside the scope and for read-only roles, with nothing changed.
-
-
-@dataclass(frozen=True)
-class Write:
-    name: str
-    method: str  # post (a form), patch or json (a JSON API PATCH or POST)
-    url: Callable[[Ctx, str], str]
-    data: Callable[[Ctx, str], dict]
-    bulk: bool = False  # a file of rows: rows out of scope come back in a 422 problem report
-    inspectors_may: bool = False  # recording an inspection: the read-only inspector role may
 
 
 def _room_data(c, s):

@@ -237,3 +237,20 @@ def test_sql_scope_matches_covers_path(db, tree_paths, data):
     selected = set(Region.objects.filter(q).values_list("path", flat=True))
     expected = {p for p in Region.objects.values_list("path", flat=True) if scope.covers_path(p)}
     assert selected == expected
+
+
+def test_a_city_bulletin_is_read_below_the_city_but_not_across(hexi, nankai, street_staff, city):
+    from lianxin.campaign.models import Bulletin
+    from lianxin.campaign.tests.factories import _bulletin
+    from lianxin.core.scoping import CHANGE
+    from lianxin.core.tests.factories import HEXI_VILLAGE, TIANJIN, region
+
+    city_wide = _bulletin(region(TIANJIN))
+    hexi_street = _bulletin(region(HEXI_VILLAGE).parent)
+    for user in (hexi, nankai, street_staff, city):
+        assert Bulletin.objects.visible_to(user).filter(pk=city_wide.pk).exists()
+        # Reading is not writing: only the city may act on the city's bulletin.
+        may_change = Bulletin.objects.visible_to(user, CHANGE).filter(pk=city_wide.pk).exists()
+        assert may_change == (user == city)
+    assert Bulletin.objects.visible_to(hexi).filter(pk=hexi_street.pk).exists()
+    assert not Bulletin.objects.visible_to(nankai).filter(pk=hexi_street.pk).exists()
