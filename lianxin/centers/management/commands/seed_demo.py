@@ -1,8 +1,11 @@
+import time
+
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from lianxin.accounts import services as accounts
 from lianxin.accounts.models import User
+from lianxin.campaign import demo as campaign_demo
 from lianxin.centers.demo import ARTICLE_DAY, DemoBuilder, article_figures
 from lianxin.centers.models import Center
 from lianxin.regions.models import Level, Region
@@ -24,11 +27,24 @@ class Command(BaseCommand):
         if Center.objects.filter(is_demo=True).exists() and not force:
             self.stdout.write("Demo data already present (use --force to rebuild).")
         else:
+            with transaction.atomic():
+                campaign_demo.clear()  # the campaign's rows stand on the demo centers
             counts = DemoBuilder(seed).run()
             self.stdout.write(
                 f"Demo layer: {counts['centers']:,} centers, {counts['rooms']:,} rooms"
             )
         self.accounts()
+        if campaign_demo.present() and not force:
+            self.stdout.write("Campaign demo already present (use --force to rebuild).")
+        else:
+            started = time.perf_counter()
+            c = campaign_demo.CampaignDemo(seed).run()
+            self.stdout.write(
+                f"Campaign demo: {c['plans']:,} plans ({c['signed_off']:,} signed off, "
+                f"{c['open']} under way), {c['leaders']} leaders, {c['visits']:,} visits, "
+                f"{c['rectifications']:,} rectifications, {c['meetings']} meetings, "
+                f"bulletins: {c['bulletins']} ({time.perf_counter() - started:.1f}s)"
+            )
         fig = article_figures(ARTICLE_DAY)
         self.stdout.write(
             f"As of {ARTICLE_DAY}: villages {fig['villages']:,} ({fig['villages_demolished']} "
