@@ -36,7 +36,7 @@ demo: setup
 	@echo "  Accounts (password demo12345):"
 	@echo "    city    市委组织部, whole city        hexi    河西区 administrator"
 	@echo "    nankai  南开区 administrator          street  a 河西区 street's staff"
-	@echo "    center  a 河西区 community center     leader  河西区 leader (read-only)"
+	@echo "    center  a 河西区 community center     leader  河西区 包保 leader: /campaign/my-sites/"
 	@echo "    admin   system administrator (/sysadmin/)"
 	@echo "    resident: phone 13800138000 (residents' account, no staff access)"
 	@echo "  API docs: http://$(HOST):$(PORT)/api/v1/docs"
@@ -59,6 +59,7 @@ format: setup
 bench: setup
 	$(BIN)/python bench/import_regions.py
 	$(BIN)/python bench/campaign_schedules.py
+	$(BIN)/python bench/campaign_pages.py
 
 messages: setup
 	cd lianxin && LIANXIN_DEBUG=1 ../$(BIN)/python ../manage.py makemessages -l en --no-obsolete
