@@ -9,7 +9,7 @@ from datetime import date
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from lianxin.centers.models import CenterStatus, RuleSet
 
@@ -64,7 +64,13 @@ def evaluate(plan, on: date | None = None) -> list[Criterion]:
     if not milestones:
         out.append(Criterion("renovation", False, _("没有工期节点")))
     elif open_:
-        out.append(Criterion("renovation", False, _("未完成：%(m)s") % {"m": "、".join(open_)}))
+        out.append(
+            Criterion(
+                "renovation",
+                False,
+                _("未完成：%(m)s") % {"m": pgettext("list separator", "、").join(open_)},
+            )
+        )
     else:
         last = max(m.completed_on for m in milestones)
         out.append(Criterion("renovation", True, _("全部节点完成，最后完成于 %(d)s") % {"d": last}))

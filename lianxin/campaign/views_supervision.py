@@ -14,6 +14,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from lianxin.centers.models import Center
@@ -180,7 +181,7 @@ def leader_export(request):
         _("一村一策"),
         _("逾期"),
         _("滞后"),
-        _("正常"),
+        pgettext("health", "正常"),
         _("已销号"),
         _("整改中"),
         _("已整改"),

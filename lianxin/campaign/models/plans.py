@@ -3,7 +3,7 @@ backward schedule (倒排工期): milestones with durations in working days and 
 
 from django.conf import settings
 from django.db import models
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from lianxin.core.scoping import OrgScopedQuerySet
@@ -74,14 +74,14 @@ class Commitment(models.Model):
 
 
 class WorksType(models.TextChoices):
-    BUILD = "build", _("新建")
+    BUILD = "build", pgettext_lazy("works type", "新建")
     RENOVATE = "renovate", _("改造")
     EXPAND = "expand", _("扩建")
     COMPLIANT = "compliant", _("达标无需改造")
 
 
 class Health(models.TextChoices):
-    GREEN = "green", _("正常")
+    GREEN = "green", pgettext_lazy("health", "正常")
     AMBER = "amber", _("滞后")
     RED = "red", _("逾期")
     DONE = "done", _("已销号")
