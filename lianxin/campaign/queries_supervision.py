@@ -41,7 +41,6 @@ from .models import (
     Visit,
     VisitKind,
 )
-from .services.plans import plans_q_for_leader
 
 HEALTH_ORDER = (Health.RED, Health.AMBER, Health.GREEN, Health.DONE)
 HEALTH_RANK = Case(
@@ -690,3 +689,11 @@ def carried_agenda(items) -> str:
         )
     lines += ["", _("二、本次议题：")]
     return "\n".join(lines)
+
+
+def plans_q_for_leader(leader, day: date) -> Q:
+    """The plans a leader answers for: named on the plan, or under a unit assigned to them."""
+    q = Q(leader=leader)
+    for path in leader.assignments.on(day).values_list("region_path", flat=True):
+        q |= Q(region_path__startswith=path)
+    return q

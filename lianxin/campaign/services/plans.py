@@ -8,7 +8,7 @@ from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -528,11 +528,3 @@ def escalate(today: date | None = None) -> dict[str, int]:
             sent["overdue_3x" if level == 2 else "overdue"] += 1
         write_rows(Milestone, raised, ["escalation"])
     return sent
-
-
-def plans_q_for_leader(leader, day: date) -> Q:
-    """The plans a leader answers for: named on the plan, or under a unit assigned to them."""
-    q = Q(leader=leader)
-    for path in leader.assignments.on(day).values_list("region_path", flat=True):
-        q |= Q(region_path__startswith=path)
-    return q

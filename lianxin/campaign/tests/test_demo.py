@@ -44,7 +44,7 @@ from lianxin.campaign.models import (
     Visit,
     VisitKind,
 )
-from lianxin.campaign.services.plans import plans_q_for_leader
+from lianxin.campaign.queries_supervision import plans_q_for_leader
 from lianxin.centers.demo import ARTICLE_DAY, CAMPAIGN_START, HEPING, DemoBuilder, article_figures
 from lianxin.centers.models import CenterStatus, Level, LevelRecord
 from lianxin.regions.models import Kind, Region
