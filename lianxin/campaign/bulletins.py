@@ -45,6 +45,7 @@ from .models import (
     Visit,
     VisitKind,
 )
+from .queries import overdue_cutoff
 
 FORMAT = 1  # the shape of the data, stored with it
 TOP = 3  # 先进 / 后进: how many at each end of the ranking
@@ -156,7 +157,7 @@ def bulletin_data(campaign: Campaign, region: Region, period_start: date, period
         signed_off_to_date=Count("id", filter=Q(signed_off_on__lte=end)),
     )
     overdue = _grouped(
-        Milestone.objects.filter(under, plan__campaign=campaign, due_on__lt=end)
+        Milestone.objects.filter(under, plan__campaign=campaign, due_on__lt=overdue_cutoff(end))
         .filter(Q(completed_on__isnull=True) | Q(completed_on__gt=end))
         .filter(Q(plan__signed_off_on__isnull=True) | Q(plan__signed_off_on__gt=end)),
         key,

@@ -54,6 +54,7 @@ from .queries import (
     plan_export_rows,
     visible_plans,
 )
+from .services.plans import SCHEDULE_FIELDS, SCHEDULERS
 from .services.signoff import EDITABLE_STATUSES
 
 T = "campaign/"
@@ -266,8 +267,7 @@ def plan_bulk_create(request):
 # -- a plan --------------------------------------------------------------------------------------
 
 
-def _schedule_rows(plan: Plan, today):
-    cal = calendar()
+def _schedule_rows(plan: Plan, today, cal):
     rows = []
     for m in plan.milestones.order_by("sort", "id"):
         overdue = overdue_level(m, today, cal) > 0
@@ -286,12 +286,24 @@ def _schedule_rows(plan: Plan, today):
 
 def _schedule_context(request, plan: Plan, can_edit: bool, error: str = "") -> dict:
     today = timezone.localdate()
+    cal = calendar()
+    rows = _schedule_rows(plan, today, cal)
     return {
         "plan": plan,
-        "rows": _schedule_rows(plan, today),
+        "rows": rows,
         "today": today,
         "can_edit": can_edit,
-        "can_schedule": can_edit and plan.signed_off_on is None,
+        "can_schedule": can_edit
+        and plan.signed_off_on is None
+        and request.user.has_role(*SCHEDULERS),
+        "unpublished": sorted(
+            {
+                d.year
+                for row in rows
+                for d in (row["m"].starts_on, row["m"].due_on)
+                if not cal.is_published(d)
+            }
+        ),
         "schedule_error": error,
     }
 
@@ -358,6 +370,12 @@ def plan_edit(request, pk: int):
     plan = _visible_plan(request, pk)
     _require_edit(request.user, plan)
     form = PlanForm(request.POST or None, instance=plan)
+    if not request.user.has_role(*SCHEDULERS):
+        # The street keeps the budget, premises and notes up to date; the dates it is measured
+        # against are the district's (shown, not editable).
+        for name in SCHEDULE_FIELDS & set(form.fields):
+            form.fields[name].disabled = True
+            form.fields[name].help_text = _("由区级管理员调整。")
     latest = None
     if request.method == "POST" and form.is_valid():
         try:

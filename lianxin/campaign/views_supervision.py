@@ -446,11 +446,14 @@ def supervision_stats(request):
     )
 
 
-def _organizers(region: Region) -> list[Region]:
-    """Who may have sent a visit to `region`: the city, its district and street."""
-    return [r for r in region.ancestors() if r.level != Level.PREFECTURE] + (
+def _organizers(user, region: Region) -> list[Region]:
+    """Who may have sent a visit to `region`: the city, its district and street — those of them
+    the user records for (a district does not record the city department's visits)."""
+    scope = scope_for(user, CHANGE)
+    above = [r for r in region.ancestors() if r.level != Level.PREFECTURE] + (
         [region] if region.level == Level.TOWNSHIP else []
     )
+    return [r for r in above if scope.covers_path(r.path)]
 
 
 @staff_required
@@ -469,7 +472,7 @@ def visit_new(request):
     form = VisitForm(
         request.POST or None,
         leaders=leaders,
-        organizers=_organizers(region),
+        organizers=_organizers(request.user, region),
         today=today,
         initial={"visited_on": today, "kind": VisitKind.ANNOUNCED, "leader": mine},
     )

@@ -392,21 +392,37 @@ def close_follow_up(actor, follow_up: FollowUp, closed_on: date, note: str) -> F
     return follow_up
 
 
-IMAGE_SIGNATURES = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"RIFF")
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
+IMAGE_FORMATS = {"JPEG", "PNG", "WEBP"}
 
 
 def check_image(upload, *, field: str) -> None:
-    """Evidence photos: JPEG, PNG or WebP, at most 10 MB (checked by content, not by name)."""
-    head = upload.read(12)
-    upload.seek(0)
-    is_webp = head.startswith(b"RIFF") and head[8:12] == b"WEBP"
-    if not (head.startswith(IMAGE_SIGNATURES[:2]) or is_webp):
-        raise ValidationError(
-            {field: [_("“%(name)s”不是 JPEG、PNG 或 WebP 图片。") % {"name": upload.name}]}
-        )
+    """Evidence photos: JPEG, PNG or WebP, at most 10 MB — decoded by Pillow, so that a file
+    that only starts like an image (renamed, truncated) is refused, whatever its name."""
+    from PIL import Image, UnidentifiedImageError
+
     if upload.size > MAX_PHOTO_BYTES:
         raise ValidationError({field: [_("“%(name)s”超过 10 MB。") % {"name": upload.name}]})
+    try:
+        with Image.open(upload) as image:
+            kind = image.format
+            image.verify()
+        upload.seek(0)
+        with Image.open(upload) as image:
+            image.load()  # verify() checks the structure; load() finds truncated pixel data
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        kind = None
+    finally:
+        upload.seek(0)
+    if kind not in IMAGE_FORMATS:
+        raise ValidationError(
+            {
+                field: [
+                    _("“%(name)s”不是 JPEG、PNG 或 WebP 图片，或图片已损坏。")
+                    % {"name": upload.name}
+                ]
+            }
+        )
 
 
 RULE_SET_FIELDS = [

@@ -4,7 +4,7 @@ the green/amber/red health and escalation of overdue milestones."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -50,6 +50,12 @@ PLAN_EDITABLE = [
 ]
 MAX_DURATION = 500
 MAX_PHOTOS = 9
+# A deadline may run this long past the campaign's target date (and never past the calendar).
+LATEST_AFTER_TARGET = timedelta(days=3 * 366)
+# Moving a plan's dates or durations re-lays the schedule the street is measured against: only
+# the district (or the city) may do it.
+SCHEDULE_FIELDS = {"deadline", "starts_on", "works_type"}
+SCHEDULERS = ("district_admin", "city_admin")
 BATCH = 1000
 
 
@@ -96,9 +102,32 @@ def save_commitment(actor, campaign: Campaign, district: Region, data: dict) -> 
 # -- schedules ---------------------------------------------------------------------------------
 
 
+def _dates_errors(campaign: Campaign, deadline: date, starts_on: date | None) -> dict:
+    """Deadlines and start dates inside the campaign's years (a typo like 9999 or 1900 would lay
+    a schedule over centuries)."""
+    earliest = campaign.starts_on
+    latest = min(campaign.target_date + LATEST_AFTER_TARGET, WorkingCalendar.LAST)
+    errors = {}
+    for name, value in (("deadline", deadline), ("starts_on", starts_on)):
+        if value is not None and not earliest <= value <= latest:
+            errors[name] = [
+                _("日期须在 %(a)s 至 %(b)s 之间（本次攻坚的期间）。") % {"a": earliest, "b": latest}
+            ]
+    return errors
+
+
+def _require_scheduler(actor) -> None:
+    if not actor.has_role(*SCHEDULERS):
+        raise PermissionDenied(_("完成期限、开工日期、工程类型和工期只能由区级或市级管理员调整。"))
+
+
 def _schedule(plan: Plan, milestones: list[Milestone], cal: WorkingCalendar) -> list[Milestone]:
     """Lay the milestones back from the plan's deadline; returns those whose dates moved.
-    Refuses a deadline before the start and durations that do not fit after the start."""
+    Refuses dates outside the campaign's years, a deadline before the start and durations that
+    do not fit after the start."""
+    errors = _dates_errors(plan.campaign, plan.deadline, plan.starts_on)
+    if errors:
+        raise ValidationError(errors)
     if plan.starts_on and plan.deadline < plan.starts_on:
         raise ValidationError({"deadline": [_("完成期限不能早于开工日期。")]})
     ordered = sorted(milestones, key=lambda m: (m.sort, m.code))
@@ -237,6 +266,8 @@ def bulk_create_plans(
     targets = [c for c in centers if not (c.pk in area_ok and c.pk in renovated)]
     if deadline is not None and deadline <= today:
         raise ValidationError({"deadline": [_("完成期限须晚于今天。")]})
+    if deadline is not None and _dates_errors(campaign, deadline, None):
+        raise ValidationError(_dates_errors(campaign, deadline, None))
     rule = RuleSet.objects.in_force(today)
     committed = {
         c.district.code: c.target_date for c in campaign.commitments.select_related("district")
@@ -323,6 +354,9 @@ def update_plan(actor, plan: Plan, data: dict, *, expected_version: int | None =
         raise ValidationError(_("不能修改字段：%(f)s") % {"f": ", ".join(sorted(unknown))})
     require_visible(actor, plan, CHANGE)
     _require_open(plan)
+    moving = {k for k in SCHEDULE_FIELDS if k in data and data[k] != getattr(plan, k)}
+    if moving:
+        _require_scheduler(actor)
     old_type = plan.works_type
     with transaction.atomic():
         update_fields(
@@ -349,6 +383,7 @@ def set_milestone_duration(actor, milestone: Milestone, days: int) -> Milestone:
     """Change one milestone's duration; the milestones before it move, the deadline holds."""
     plan = milestone.plan
     require_visible(actor, plan, CHANGE)
+    _require_scheduler(actor)
     _require_open(plan)
     if not isinstance(days, int) or not 0 <= days <= MAX_DURATION:
         raise ValidationError(

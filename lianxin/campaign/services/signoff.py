@@ -153,6 +153,7 @@ def reopen_signoff(actor, plan: Plan, reason: str) -> SignOff:
     with transaction.atomic():
         signoff, before, _n = _step(actor, plan, workflow.REOPEN)
         signoff.reason = reason[:300]
+        signoff.signed_off_on = None  # the audit log keeps the day it had been signed off
         signoff.version += 1
         signoff.save()
         Plan.objects.filter(pk=plan.pk).update(signed_off_on=None, version=plan.version + 1)

@@ -157,6 +157,9 @@ def record_visit(
         organizer = _default_organizer(actor, region, leader)
     elif not region.path.startswith(organizer.path):
         errors["organizer"] = [_("组织单位须为被督导单位或其上级单位。")]
+    elif not scope_for(actor, CHANGE).covers_path(organizer.path):
+        # A district records its own visits; the city department's go in under the city.
+        errors["organizer"] = [_("只能以本单位或下级单位的名义记录督导。")]
     if center is None and region.level == Level.VILLAGE:
         center = Center.objects.filter(region=region).first()
     elif center is not None and center.region_id != region.pk:

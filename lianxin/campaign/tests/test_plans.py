@@ -153,3 +153,44 @@ def test_templates_are_data(region):
     t.save()
     plan = f.plan(region(HEXI_VILLAGE))
     assert Milestone.objects.get(plan=plan, code="construction").duration_days == 3
+
+
+def test_dates_outside_the_campaigns_years_are_refused(hexi, region):
+    """A typo (9999, 1900) would lay a schedule over centuries: refused, naming the field."""
+    plan = f.plan(region(HEXI_VILLAGE), deadline=date(2027, 6, 30))
+    for field, value in (
+        ("deadline", date(9999, 12, 31)),
+        ("deadline", date(1900, 1, 1)),
+        ("starts_on", date(1900, 1, 1)),
+    ):
+        with pytest.raises(ValidationError) as err:
+            services.update_plan(hexi, plan, {field: value})
+        assert field in err.value.message_dict
+        plan.refresh_from_db()
+        assert plan.version == 1 and plan.deadline == date(2027, 6, 30)
+    with pytest.raises(ValidationError):
+        services.bulk_create_plans(hexi, f.campaign(), deadline=date(9999, 1, 1), today=TODAY)
+
+
+def test_only_the_district_moves_the_schedule_the_street_is_measured_against(
+    hexi, street_staff, region
+):
+    plan = f.plan(region(HEXI_VILLAGE), deadline=date(2027, 6, 30))
+    construction = plan.milestones.get(code="construction")
+    for data in ({"deadline": date(2027, 12, 31)}, {"works_type": "build"}):
+        with pytest.raises(PermissionDenied):
+            services.update_plan(street_staff, plan, data)
+    with pytest.raises(PermissionDenied):
+        services.set_milestone_duration(street_staff, construction, 0)
+    # The street keeps the rest of the plan up to date.
+    services.update_plan(street_staff, plan, {"premises": "村委会二楼", "deadline": plan.deadline})
+    plan.refresh_from_db()
+    construction.refresh_from_db()
+    assert plan.premises == "村委会二楼" and plan.deadline == date(2027, 6, 30)
+    assert construction.duration_days == 40
+
+
+def test_the_schedule_says_when_a_years_holidays_are_not_published(hexi, region, login):
+    plan = f.plan(region(HEXI_VILLAGE), deadline=date(2027, 6, 30))
+    body = login(hexi).get(f"/campaign/plans/{plan.pk}/").content.decode()
+    assert "data-unpublished" in body and "2027" in body

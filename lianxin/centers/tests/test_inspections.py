@@ -161,9 +161,18 @@ def test_a_file_that_is_not_an_image_is_refused_by_its_content(
     assert counts() == before
 
 
+def _encoded(fmt: str) -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (8, 6), (200, 30, 30)).save(out, fmt)
+    return out.getvalue()
+
+
 def test_webp_and_jpeg_are_accepted(hexi, center, checklist, photo):
-    webp = b"RIFF\x24\x00\x00\x00WEBPVP8 " + b"\x00" * 24
-    jpeg = b"\xff\xd8\xff\xe0" + b"\x00" * 24
+    webp, jpeg = _encoded("WEBP"), _encoded("JPEG")
     done = inspect(
         hexi,
         center,
@@ -473,7 +482,7 @@ def test_errors_are_shown_per_field_in_chinese_and_nothing_is_saved(
     assert "未保存" in html
     assert "请签名（填写检查人姓名）。" in html
     assert "请选择检查结果。" in html  # item b
-    assert "“fake.jpg”不是 JPEG、PNG 或 WebP 图片。" in html
+    assert "“fake.jpg”不是 JPEG、PNG 或 WebP 图片，或图片已损坏。" in html
     assert "整改期限不能早于检查日期。" in html
     assert "已选择的照片需要重新选择" in html
     # what was entered comes back
@@ -577,3 +586,18 @@ def test_photos_are_not_under_a_public_url(client, evidence):
     from django.conf import settings
 
     assert client.get(f"/{settings.MEDIA_URL}{evidence.image.name}").status_code == 404
+
+
+def test_a_file_that_only_starts_like_an_image_is_refused(hexi, center, checklist, photo):
+    before = counts()
+    truncated = _encoded("PNG")[:40]  # the PNG signature and header, no pixels
+    with pytest.raises(ValidationError) as exc:
+        inspect(
+            hexi,
+            center,
+            checklist,
+            {"a": "pass", "b": "pass", "c": "pass", "d": "pass"},
+            photos=[("c", photo("cut.png", truncated))],
+        )
+    assert "“cut.png”不是 JPEG、PNG 或 WebP 图片，或图片已损坏。" in exc.value.messages
+    assert counts() == before
