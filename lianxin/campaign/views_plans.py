@@ -293,6 +293,8 @@ def _schedule_context(request, plan: Plan, can_edit: bool, error: str = "") -> d
         "rows": rows,
         "today": today,
         "can_edit": can_edit,
+        # The street reports progress; only the district moves the schedule.
+        "can_report": can_edit and plan.signed_off_on is None,
         "can_schedule": can_edit
         and plan.signed_off_on is None
         and request.user.has_role(*SCHEDULERS),

@@ -194,3 +194,13 @@ def test_the_schedule_says_when_a_years_holidays_are_not_published(hexi, region,
     plan = f.plan(region(HEXI_VILLAGE), deadline=date(2027, 6, 30))
     body = login(hexi).get(f"/campaign/plans/{plan.pk}/").content.decode()
     assert "data-unpublished" in body and "2027" in body
+
+
+def test_the_street_reports_progress_but_sees_no_duration_inputs(hexi, street_staff, region, login):
+    plan = f.plan(region(HEXI_VILLAGE), deadline=date(2027, 6, 30))
+    first = plan.milestones.order_by("sort").first()
+    street = login(street_staff).get(f"/campaign/plans/{plan.pk}/").content.decode()
+    district = login(hexi).get(f"/campaign/plans/{plan.pk}/").content.decode()
+    progress = f"/campaign/milestones/{first.pk}/progress/"
+    assert progress in street and progress in district
+    assert 'name="duration_days"' not in street and 'name="duration_days"' in district
