@@ -11,7 +11,7 @@ from django.core.files.base import ContentFile
 
 from lianxin.core.tests.test_permission_matrix import Endpoint, Write, html
 
-from .plan_helpers import PNG, make_ready
+from .plan_helpers import PNG, make_ready, png
 
 
 def _prefix(side):
@@ -162,7 +162,7 @@ def _edit_data(c, s):
 def _photo_data(c, s):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    return {"kind": "exterior", "image": SimpleUploadedFile("w.png", PNG + b"0" * 32)}
+    return {"kind": "exterior", "image": SimpleUploadedFile("w.png", png())}
 
 
 def _bulk_data(c, s):
