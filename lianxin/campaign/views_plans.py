@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from lianxin.centers.standards_views import PHOTO_TYPES
+from lianxin.core.files import photo_response
 from lianxin.core.permissions import paginate, staff_required
 from lianxin.core.scoping import CHANGE, scope_for
 from lianxin.core.services import ConflictError, field_errors
@@ -581,18 +581,4 @@ def campaign_photo(request, kind: str, pk: int):
     model = PHOTO_MODELS.get(kind)
     if model is None:
         raise Http404
-    photo = get_object_or_404(model.objects.visible_to(request.user), pk=pk)
-    try:
-        handle = photo.image.open("rb")
-    except (FileNotFoundError, OSError) as exc:
-        raise Http404 from exc
-    head = handle.read(4)
-    handle.seek(0)
-    content_type = next(
-        (t for sig, t in PHOTO_TYPES.items() if head.startswith(sig)), "application/octet-stream"
-    )
-    response = FileResponse(handle, content_type=content_type)
-    response["Content-Disposition"] = "inline"
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return photo_response(model.objects.visible_to(request.user), pk)

@@ -9,12 +9,12 @@ from datetime import date
 from django.contrib import messages
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db.models import Count, Q
-from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from lianxin.core.files import photo_response
 from lianxin.core.permissions import paginate, staff_required
 from lianxin.core.scoping import CHANGE, INSPECT
 from lianxin.core.services import ConflictError
@@ -482,28 +482,9 @@ def inspection_detail(request, pk: int):
     )
 
 
-# Served through this view, never from MEDIA_URL: a photo is readable only by users whose scope
-# covers its center.
-PHOTO_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG": "image/png", b"RIFF": "image/webp"}
-
-
 @staff_required
 def inspection_photo(request, pk: int):
-    photo = get_object_or_404(InspectionPhoto.objects.visible_to(request.user), pk=pk)
-    try:
-        handle = photo.image.open("rb")
-    except (FileNotFoundError, OSError) as exc:
-        raise Http404 from exc
-    head = handle.read(4)
-    handle.seek(0)
-    content_type = next(
-        (t for sig, t in PHOTO_TYPES.items() if head.startswith(sig)), "application/octet-stream"
-    )
-    response = FileResponse(handle, content_type=content_type)
-    response["Content-Disposition"] = "inline"
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return photo_response(InspectionPhoto.objects.visible_to(request.user), pk)
 
 
 # -- follow-ups ----------------------------------------------------------------------------------
