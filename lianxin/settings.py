@@ -47,6 +47,9 @@ INSTALLED_APPS = [
     "lianxin.centers",
     "lianxin.dashboard",
     "lianxin.campaign",
+    "lianxin.services",
+    "lianxin.venues",
+    "lianxin.portal",
     "django_tasks",
     "django_tasks_db",
 ]

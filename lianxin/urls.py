@@ -17,6 +17,10 @@ api.add_router("/centers/ledger/", "lianxin.centers.ledger_api.router")
 api.add_router("/stats/", "lianxin.dashboard.api.router")
 api.add_router("/standards/", "lianxin.centers.standards_api.router")
 api.add_router("/campaign/", "lianxin.campaign.api.router")
+api.add_router("/services/", "lianxin.services.api.router")
+api.add_router("/open311/", "lianxin.services.open311.router")
+api.add_router("/venues/", "lianxin.venues.api.router")
+api.add_router("/portal/", "lianxin.portal.api.router")
 
 urlpatterns = [
     path("", core.home, name="home"),
@@ -79,6 +83,9 @@ urlpatterns = [
     path("notifications/<int:pk>/read/", core.notification_read, name="notification_read"),
     path("notifications/read-all/", core.notifications_read_all, name="notifications_read_all"),
     path("campaign/", include("lianxin.campaign.urls")),
+    path("services/", include("lianxin.services.urls")),
+    path("venues/", include("lianxin.venues.urls")),
+    path("portal/", include("lianxin.portal.urls")),
     path("battlemap/", dashboard.battlemap, name="battlemap"),
     path("battlemap/export.xlsx", dashboard.battlemap_export, name="battlemap_export"),
     path("geo/<str:province>.json", core.boundaries, name="boundaries"),
