@@ -38,6 +38,7 @@ demo: setup
 	@echo "    nankai  南开区 administrator          street  a 河西区 street's staff"
 	@echo "    center  a 河西区 community center     leader  河西区 包保 leader: /campaign/my-sites/"
 	@echo "    admin   system administrator (/sysadmin/)"
+	@echo "    clerk_dl  东丽区 community window      clerk_xq  西青区 one-stop hall"
 	@echo "    resident: phone 13800138000 (residents' account, no staff access)"
 	@echo "  API docs: http://$(HOST):$(PORT)/api/v1/docs"
 	@echo ""

@@ -33,7 +33,10 @@ def logout_view(request):
 
 @login_required
 def resident_home(request):
-    return render(request, "accounts/resident_home.html")
+    """Residents' home is the residents' site; staff have the dashboard."""
+    if request.user.is_resident:
+        return redirect("portal_home")
+    return redirect("home")
 
 
 @staff_required

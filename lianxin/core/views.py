@@ -43,8 +43,16 @@ def dashboard(request):
         renovating=Count("id", filter=Q(status=CenterStatus.RENOVATING)),
         closed=Count("id", filter=Q(status=CenterStatus.CLOSED_DEMOLITION)),
     )
+    from lianxin.dashboard.services_stats import home_card
+
     return render(
-        request, "core/home.html", {"totals": totals, "roots": root_regions(request.user)}
+        request,
+        "core/home.html",
+        {
+            "totals": totals,
+            "roots": root_regions(request.user),
+            "services": home_card(request.user),
+        },
     )
 
 

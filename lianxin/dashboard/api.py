@@ -118,3 +118,27 @@ def center_levels(request, center_id: int, as_of: date | None = None):
 
     center = get_object_or_404(Center.objects.visible_to(request.user), pk=center_id)
     return levels_of(center, as_of or timezone.localdate())
+
+
+@router.get(
+    "/services",
+    summary="Services: applications, on-time rate and satisfaction for a region and its children",
+    description=(
+        "For a region (default your top unit) and a period (default this year so far), in your "
+        "scope: the headline figures, and on-time rate and satisfaction per district, street or "
+        "center below it (lianxin.services.queries_stats)."
+    ),
+)
+def stats_services(
+    request, region: str | None = None, date_from: date | None = None, date_to: date | None = None
+):
+    from django.core.exceptions import ValidationError
+    from django.utils.translation import gettext as _
+
+    from .services_stats import region_figures, year_to_date
+
+    if date_from is None and date_to is None:
+        date_from, date_to = year_to_date()
+    if date_from and date_to and date_from > date_to:
+        raise ValidationError({"date_from": [_("开始日期不能晚于结束日期。")]})
+    return region_figures(request.user, _region(request, region), date_from, date_to)

@@ -140,8 +140,8 @@ def test_resident_signs_in_with_phone(login, resident, typed):
     assert response.status_code == 302
     assert signed_in_as(client) == str(resident.pk)
     assert client.get("/").url == "/me/"  # home sends residents to their own page
-    page = client.get("/me/")
-    assert page.status_code == 200
+    page = client.get("/me/", follow=True)  # their own page is the residents' site
+    assert page.redirect_chain[-1][0] == "/portal/" and page.status_code == 200
     assert "138****5678" in page.content.decode()
 
 

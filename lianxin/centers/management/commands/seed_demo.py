@@ -9,6 +9,7 @@ from lianxin.campaign import demo as campaign_demo
 from lianxin.centers.demo import ARTICLE_DAY, DemoBuilder, article_figures
 from lianxin.centers.models import Center
 from lianxin.regions.models import Level, Region
+from lianxin.services import demo as services_demo
 
 PASSWORD = "demo12345"
 RESIDENT_PHONE = "13800138000"
@@ -28,7 +29,9 @@ class Command(BaseCommand):
             self.stdout.write("Demo data already present (use --force to rebuild).")
         else:
             with transaction.atomic():
-                campaign_demo.clear()  # the campaign's rows stand on the demo centers
+                # The campaign's and the services' rows stand on the demo centers.
+                services_demo.clear()
+                campaign_demo.clear()
             counts = DemoBuilder(seed).run()
             self.stdout.write(
                 f"Demo layer: {counts['centers']:,} centers, {counts['rooms']:,} rooms"
@@ -44,6 +47,19 @@ class Command(BaseCommand):
                 f"{c['open']} under way), {c['leaders']} leaders, {c['visits']:,} visits, "
                 f"{c['rectifications']:,} rectifications, {c['meetings']} meetings, "
                 f"bulletins: {c['bulletins']} ({time.perf_counter() - started:.1f}s)"
+            )
+        services_demo.accounts(PASSWORD)
+        if services_demo.present() and not force:
+            self.stdout.write("Services demo already present (use --force to rebuild).")
+        else:
+            started = time.perf_counter()
+            s = services_demo.ServicesDemo(seed).run()
+            self.stdout.write(
+                f"Services demo: {s['items']} items ({s['devolutions']} devolutions), "
+                f"{s['applications']:,} applications ({s['open']:,} open, {s['overdue']} overdue, "
+                f"{s['overdue_3x']} 3× overdue), {s['ratings']:,} ratings, "
+                f"{s.get('activities', 0):,} activities, {s.get('bookings', 0):,} bookings, "
+                f"{s.get('notices', 0):,} notices ({time.perf_counter() - started:.1f}s)"
             )
         fig = article_figures(ARTICLE_DAY)
         self.stdout.write(

@@ -1,0 +1,73 @@
+"""The statistics page and its export: counts by item, center and status, on-time rate and
+satisfaction per center / street / district, all inside the user's scope."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import openpyxl
+import pytest
+
+from lianxin.core.tests.factories import HEXI_VILLAGE, NANKAI_VILLAGE, region
+from lianxin.services import services
+from lianxin.services.tests import factories as f
+
+URL = "/services/stats/"
+
+
+@pytest.fixture
+def cases(db):
+    item = f.item(name="统计事项", materials=())
+    hexi_center = f.center_of(region(HEXI_VILLAGE))
+    nankai_center = f.center_of(region(NANKAI_VILLAGE))
+    done = f.application(hexi_center, item_obj=item)
+    for status in ("accepted", "in_progress"):
+        services.transition(f.root(), done, status)
+    services.transition(f.root(), done, "transferred", note="转街道")
+    services.transition(f.root(), done, "concluded", result="已办结")
+    f.application(hexi_center, item_obj=item)
+    f.application(nankai_center, item_obj=item)
+    return hexi_center, nankai_center
+
+
+def test_figures_are_in_scope(cases, hexi, login):
+    hexi_center, nankai_center = cases
+    body = login(hexi).get(URL).content.decode()
+    assert re.search(r'data-figure="total">2<', body)
+    assert re.search(r'data-figure="on-time">100%<', body)
+    assert f'data-center="{hexi_center.pk}"' in body
+    assert f'data-center="{nankai_center.pk}"' not in body
+    assert "data-stats-chart" in body and "echarts.min.js" in body
+
+
+def test_the_city_sees_both_and_groups_by_district(cases, city, login):
+    body = login(city).get(URL + "?level=district").content.decode()
+    assert re.search(r'data-figure="total">3<', body)
+    assert 'data-key="120103000000"' in body
+
+
+def test_an_empty_period_has_empty_states(cases, hexi, login):
+    body = login(hexi).get(URL + "?from=2001-01-01&to=2001-12-31").content.decode()
+    assert re.search(r'data-figure="total">0<', body)
+    assert "统计期间内没有办件" in body and "data-stats-chart" not in body
+
+
+def test_bad_parameters_do_not_break_the_page(cases, hexi, login):
+    response = login(hexi).get(URL + "?from=yesterday&level=planet&district=abc")
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("table", ["performance", "item", "center", "status"])
+def test_exports_open_with_openpyxl(cases, hexi, login, table):
+    response = login(hexi).get(f"{URL}export.xlsx?table={table}")
+    assert response.status_code == 200
+    rows = list(
+        openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active.iter_rows(
+            values_only=True
+        )
+    )
+    text = "\n".join(str(c) for r in rows for c in r if c is not None)
+    assert "南开" not in text
+    if table == "center":
+        assert rows[1][2] == 2  # the 河西 center's two applications
