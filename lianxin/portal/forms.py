@@ -10,6 +10,15 @@ from django.utils.translation import gettext_lazy as _
 from .models import NoticeKind
 
 
+# Browsers accept only ISO values in date/time inputs; the locale's "2026/11/28" renders empty.
+def date_input() -> forms.DateInput:
+    return forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+
+
+def time_input() -> forms.TimeInput:
+    return forms.TimeInput(format="%H:%M", attrs={"type": "time"})
+
+
 class NoticeForm(forms.Form):
     unit = forms.CharField(
         label=_("发布单位（区划代码）"),
@@ -26,13 +35,11 @@ class NoticeForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 8}),
         help_text=_("纯文本，按回车换行。"),
     )
-    valid_from = forms.DateField(
-        label=_("生效日期"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    valid_from = forms.DateField(label=_("生效日期"), widget=date_input())
     valid_to = forms.DateField(
         label=_("失效日期"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=date_input(),
         help_text=_("不填表示长期有效，直至撤回。公示在失效日期当天起不再显示。"),
     )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
@@ -127,9 +134,9 @@ class NoteForm(forms.Form):
 
 
 class BookingForm(forms.Form):
-    day = forms.DateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}))
-    start = forms.TimeField(label=_("开始时间"), widget=forms.TimeInput(attrs={"type": "time"}))
-    end = forms.TimeField(label=_("结束时间"), widget=forms.TimeInput(attrs={"type": "time"}))
+    day = forms.DateField(label=_("日期"), widget=date_input())
+    start = forms.TimeField(label=_("开始时间"), widget=time_input())
+    end = forms.TimeField(label=_("结束时间"), widget=time_input())
     purpose = forms.CharField(label=_("用途"), max_length=200)
     party_size = forms.IntegerField(label=_("人数"), min_value=1, max_value=10000)
 

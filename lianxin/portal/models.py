@@ -7,7 +7,7 @@ valid_from ≤ day < valid_to (empty = open). Withdrawing ends the validity; not
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -105,6 +105,13 @@ class Notice(models.Model):
 
     def __str__(self):
         return self.title
+
+    @property
+    def last_day(self) -> date | None:
+        """The last day in force (valid_to is exclusive); None when open-ended or never shown."""
+        if self.valid_to is None or self.valid_to <= self.valid_from:
+            return None
+        return self.valid_to - timedelta(days=1)
 
     def in_force_on(self, day: date) -> bool:
         return self.valid_from <= day and (self.valid_to is None or day < self.valid_to)

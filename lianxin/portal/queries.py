@@ -111,9 +111,11 @@ def on_duty(notices: list[Notice]) -> list[Notice]:
 
 
 def opening_hours(center: Center, day: date) -> dict:
-    """{"today": [(opens, closes)], "week": [(weekday label, [(opens, closes)])], "text": …}:
-    the structured hours from venues when the app provides them, else the center's text."""
-    out = {"today": None, "week": [], "text": center.opening_hours}
+    """{"today": [(opens, closes)], "week": [(weekday label, [(opens, closes)])], "text": …,
+    "structured": bool}: the week in force on `day` from the venues app's rows when the center
+    has them (the same hours bookings follow); else the center's free text; else the default
+    week bookings fall back to."""
+    out = {"today": None, "week": [], "text": center.opening_hours, "structured": False}
     try:
         from lianxin.venues import hours
         from lianxin.venues.models import Weekday
@@ -124,9 +126,18 @@ def opening_hours(center: Center, day: date) -> dict:
         # No structured schedule entered: the center's own words beat the built-in default.
         return out
     week = hours.week_on(versions, day)
+    out["structured"] = bool(versions)
     out["today"] = list(week.get(day.weekday(), []))
     out["week"] = [(Weekday(d).label, week.get(d, [])) for d in range(7)]
     return out
+
+
+def shown_notices(notices: list[Notice], hours: dict) -> list[Notice]:
+    """The notices to list beside the hours: with structured hours, the center's own opening-hours
+    notices go (a second, older copy of the same thing in other words)."""
+    if not hours.get("structured"):
+        return notices
+    return [n for n in notices if not (n.kind == NoticeKind.HOURS and n.center_id)]
 
 
 def bookable_rooms(center: Center) -> QuerySet:

@@ -18,6 +18,17 @@ urlpatterns = [
     path("me/bookings/", v.my_bookings, name="portal_my_bookings"),
     path("me/bookings/<int:pk>/cancel/", v.booking_cancel, name="portal_booking_cancel"),
     path("me/signups/<int:pk>/cancel/", v.sign_up_cancel, name="portal_signup_cancel"),
+    path("me/notifications/", v.my_notifications, name="portal_notifications"),
+    path(
+        "me/notifications/<int:pk>/read/",
+        v.my_notification_read,
+        name="portal_notification_read",
+    ),
+    path(
+        "me/notifications/read-all/",
+        v.my_notifications_read_all,
+        name="portal_notifications_read_all",
+    ),
     path("activities/<int:pk>/sign-up/", v.activity_sign_up, name="portal_sign_up"),
     path("activities/<int:pk>/check-in/", v.activity_check_in, name="portal_check_in"),
     path("applications/<str:number>/", v.application_page, name="portal_application"),

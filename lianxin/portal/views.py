@@ -119,7 +119,8 @@ def _public_center(pk: int):
 def center_page(request, pk: int):
     center = _public_center(pk)
     today = timezone.localdate()
-    notices = queries.notices_at(center, today)
+    hours = queries.opening_hours(center, today)
+    notices = queries.shown_notices(queries.notices_at(center, today), hours)
     rooms = list(queries.bookable_rooms(center))
     return render(
         request,
@@ -127,7 +128,7 @@ def center_page(request, pk: int):
         {
             "center": center,
             "today": today,
-            "hours": queries.opening_hours(center, today),
+            "hours": hours,
             "notices": notices,
             "on_duty": queries.on_duty(notices),
             "rooms": rooms,
@@ -445,11 +446,26 @@ def application_rate(request, number: str):
 # -- rooms and activities -----------------------------------------------------------------------
 
 
-def _day_param(request, default: date) -> date:
+def _day_param(request, default: date | None) -> date | None:
     try:
         return date.fromisoformat(request.GET.get("day") or request.POST.get("day") or "")
     except ValueError:
         return default
+
+
+LOOK_AHEAD_DAYS = 14
+
+
+def _first_bookable_day(room, today: date) -> date:
+    """The first day from today on which the room has a free slot (closed days and today's past
+    slots skipped), within two weeks; today if there is none."""
+    from lianxin.venues import queries as vq
+
+    for n in range(LOOK_AHEAD_DAYS):
+        day = today + timedelta(days=n)
+        if any(free for _a, _b, free in vq.free_slots(room, day)):
+            return day
+    return today
 
 
 def book_room(request, pk: int, room_id: int):
@@ -460,7 +476,7 @@ def book_room(request, pk: int, room_id: int):
     center = _public_center(pk)
     room = get_object_or_404(queries.bookable_rooms(center), pk=room_id)
     today = timezone.localdate()
-    day = _day_param(request, today)
+    day = _day_param(request, None) or _first_bookable_day(room, today)
     form = BookingForm(request.POST or None, initial={"day": day})
     if request.method == "POST":
         if not request.user.is_authenticated:
@@ -488,6 +504,7 @@ def book_room(request, pk: int, room_id: int):
                 messages.success(request, _("预约成功。"))
                 return redirect("portal_my_bookings")
     slots = vq.free_slots(room, day)
+    free = [(a, b) for a, b, ok in slots if ok]
     return render(
         request,
         T + "book.html",
@@ -498,8 +515,8 @@ def book_room(request, pk: int, room_id: int):
             "prev_day": day - timedelta(days=1) if day > today else None,
             "next_day": day + timedelta(days=1),
             "slots": slots,
-            "starts": [a for a, _b, free in slots if free],
-            "ends": [b for _a, b, free in slots if free],
+            "starts": [a for a, _b in free],
+            "ends": [b for _a, b in free],
             "form": form,
         },
     )
@@ -610,3 +627,53 @@ def sign_up_cancel(request, pk: int):
     signup = get_object_or_404(SignUp.objects.mine(request.user), pk=pk)
     _venue_call(request, lambda: vs.cancel_sign_up(request.user, signup), _("报名已取消。"))
     return redirect("portal_my_bookings")
+
+
+# -- my notifications ----------------------------------------------------------------------------
+
+
+@resident_required
+def my_notifications(request):
+    """The resident's own notifications in the portal's layout, newest first."""
+    from lianxin.core.models import Notification
+    from lianxin.core.permissions import paginate
+
+    qs = Notification.objects.filter(recipient=request.user).order_by("-created_at", "-id")
+    return render(
+        request,
+        T + "notifications.html",
+        {
+            "page": paginate(request, qs, per_page=20),
+            "unread": unread_count(request.user),
+            "tab": "notifications",
+        },
+    )
+
+
+@resident_required
+@require_POST
+def my_notification_read(request, pk: int):
+    """Mark one of the resident's notifications read; with `open`, go on to its page."""
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    from lianxin.core.models import Notification
+    from lianxin.core.notifications import mark_read
+
+    note = get_object_or_404(Notification, pk=pk, recipient=request.user)
+    mark_read(request.user, note.pk)
+    if request.POST.get("open") and note.url:
+        if url_has_allowed_host_and_scheme(
+            note.url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            return redirect(note.url)
+    return redirect("portal_notifications")
+
+
+@resident_required
+@require_POST
+def my_notifications_read_all(request):
+    from lianxin.core.notifications import mark_read
+
+    n = mark_read(request.user)
+    messages.success(request, _("已将 %(n)s 条通知标为已读。") % {"n": n})
+    return redirect("portal_notifications")

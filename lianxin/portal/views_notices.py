@@ -168,21 +168,28 @@ def notice_withdraw(request, pk: int):
     return redirect(_back(notice))
 
 
-@staff_required
 def notice_print(request, pk: int):
-    """An A4 sheet for the center's notice board: the notices in force today."""
-    center = get_object_or_404(
-        Center.objects.visible_to(request.user).select_related("region"), pk=pk
-    )
+    """An A4 sheet for the center's notice board: the notices in force today. Public for in-use
+    centers (like the center page); staff also reach the centers in their scope."""
+    staff = request.user.is_authenticated and request.user.is_staff_member
+    center = None
+    if staff:
+        center = (
+            Center.objects.visible_to(request.user).select_related("region").filter(pk=pk).first()
+        )
+    if center is None:
+        center = get_object_or_404(queries.public_centers(), pk=pk)
     today = timezone.localdate()
+    hours = queries.opening_hours(center, today)
     return render(
         request,
         T + "print.html",
         {
             "center": center,
-            "notices": queries.notices_at(center, today),
-            "hours": queries.opening_hours(center, today),
+            "notices": queries.shown_notices(queries.notices_at(center, today), hours),
+            "hours": hours,
             "today": today,
             "printed_at": timezone.localtime(),
+            "staff": staff,
         },
     )

@@ -15,7 +15,8 @@ from lianxin.core import crypto
 
 from .models import ActivityKind, Weekday
 
-DATE = forms.DateInput(attrs={"type": "date", "class": "form-control"})
+# Browsers accept only ISO values in date/time inputs; the locale's "2026/11/28" renders empty.
+DATE = forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d")
 TIME = forms.TimeInput(
     attrs={"type": "time", "step": 1800, "class": "form-control"}, format="%H:%M"
 )

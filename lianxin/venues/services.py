@@ -17,6 +17,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -58,6 +59,11 @@ SIGNUP_TRANSITIONS = {
     SignUpStatus.WAITLISTED: {SignUpStatus.CANCELLED, SignUpStatus.CONFIRMED},
     SignUpStatus.ATTENDED: {SignUpStatus.CONFIRMED},  # staff undo a mistaken mark
 }
+
+
+def _my_bookings_url(section: str) -> str:
+    """Where a resident's notification leads: their bookings page, at its bookings or sign-ups."""
+    return reverse("portal_my_bookings") + "#" + section
 
 
 def _check_transition(table, current, new, field="status") -> None:
@@ -205,6 +211,7 @@ def book_room(
                     "b": f"{end:%H:%M}",
                 },
                 center.name,
+                url=_my_bookings_url("bookings"),
                 target=booking,
             )
     except IntegrityError:
@@ -250,6 +257,7 @@ def cancel_booking(actor, booking: Booking, *, reason: str = "", now: datetime |
                 [locked.resident],
                 _("您的功能室预约已被取消：%(b)s") % {"b": str(locked)},
                 reason,
+                url=_my_bookings_url("bookings"),
                 target=locked,
             )
     booking.refresh_from_db()
@@ -512,6 +520,7 @@ def _close_activity(actor, activity, status, reason) -> Activity:
                 people,
                 _("活动已取消：%(t)s") % {"t": locked.title},
                 reason,
+                url=_my_bookings_url("signups"),
                 target=locked,
             )
     activity.refresh_from_db()
@@ -566,7 +575,13 @@ def sign_up(actor, activity: Activity, *, on_behalf_of=None, now: datetime | Non
                     "t": locked.title,
                     "n": signup.position,
                 }
-            notify([resident], title, locked.center.name, target=signup)
+            notify(
+                [resident],
+                title,
+                locked.center.name,
+                url=_my_bookings_url("signups"),
+                target=signup,
+            )
     except IntegrityError:
         raise ValidationError({"activity": [_("已报名该活动，无需重复报名。")]}) from None
     return signup
@@ -622,6 +637,7 @@ def _promote(actor, activity: Activity, *, now: datetime | None = None) -> list[
             [s.resident for s in promoted],
             _("候补成功，您已获得活动名额：%(t)s") % {"t": activity.title},
             activity.center.name,
+            url=_my_bookings_url("signups"),
             target=activity,
         )
     return promoted

@@ -499,9 +499,26 @@ def stats(request):
             "group": group,
             "districts": districts,
             "query": _stats_query(region, since, until, group),
+            "presets": _stats_presets(region, since, until, group),
             "tab": "stats",
         },
     )
+
+
+def _stats_presets(region, since, until, group) -> list[tuple[str, str, bool]]:
+    """(label, query, current) for the common periods: the default 30 days can read 0 for a
+    center whose bookings are older, so the longer periods are one tap away."""
+    today = timezone.localdate()
+    periods = [
+        (_("近 30 天"), today - timedelta(days=29)),
+        (_("近 90 天"), today - timedelta(days=89)),
+        (_("今年"), today.replace(month=1, day=1)),
+        (_("近一年"), today - timedelta(days=364)),
+    ]
+    return [
+        (label, _stats_query(region, start, today, group), since == start and until == today)
+        for label, start in periods
+    ]
 
 
 def _stats_query(region, since, until, group) -> str:

@@ -1,7 +1,8 @@
 """Public notices in the permission matrix (see lianxin/core/tests/test_permission_matrix.py):
 `populate` posts a notice at each side's village; the tables list the staff's notice pages and
 API, and every write through them. The residents' public pages are not scoped data (they show
-what centers publish) and are tested in this app's own tests."""
+what centers publish: the center page and the printable notice sheet of an in-use center) and are
+tested in this app's own tests."""
 
 from __future__ import annotations
 
@@ -45,12 +46,6 @@ ENDPOINTS = [
         "notice edit page",
         lambda c, s: f"/portal/notices/{_n(c, s).pk}/edit/",
         notice_marker,
-    ),
-    html(
-        "detail",
-        "notices print page",
-        lambda c, s: f"/portal/centers/{getattr(c, s).pk}/notices/print/",
-        lambda c, s: [getattr(c, s).name, *notice_marker(c, s)],
     ),
     api("list", "API notices", lambda c, s: f"{API}/notices", notice_marker),
     api("detail", "API notice", lambda c, s: f"{API}/notices/{_n(c, s).pk}", notice_marker),

@@ -158,3 +158,74 @@ def test_check_in_by_code(login, center, resident):
 def test_my_bookings_needs_a_resident(login, center_staff):
     assert login().get("/portal/me/bookings/")["Location"].startswith("/login/")
     assert login(center_staff).get("/portal/me/bookings/")["Location"] == "/"
+
+
+# -- the new-user walk: the day the page opens on, tappable slots, no taken or past choices -----
+
+
+def _options(body: str, select_id: str) -> list[str]:
+    import re
+
+    block = body[body.index(f'id="{select_id}"') :]
+    block = block[: block.index("</select>")]
+    return re.findall(r'<option value="([0-9:]+)"', block)
+
+
+def test_page_opens_on_the_next_day_with_free_slots(login, center, room, hexi, resident):
+    """Not today when the center is closed today: the first open day with a free slot."""
+    from lianxin.venues import services as vs
+
+    today = timezone.localdate()
+    open_day = today + timedelta(days=2)
+    vs.save_hours(hexi, center, today, [(open_day.weekday(), time(9), time(11))])
+    body = login(resident).get(book_url(center, room)).content.decode()
+    assert f'name="day" value="{open_day:%Y-%m-%d}"' in body
+    assert 'id="closed"' not in body and 'data-slot="09:00"' in body
+
+
+def test_a_fully_booked_day_is_skipped(login, center, room, hexi, resident):
+    from lianxin.venues import services as vs
+
+    today = timezone.localdate()
+    first, second = today + timedelta(days=1), today + timedelta(days=2)
+    vs.save_hours(hexi, center, today, [(d.weekday(), time(9), time(10)) for d in (first, second)])
+    vf.booking(room, vf.another_resident("13700000011"), day=first, start=time(9), end=time(10))
+    body = login(resident).get(book_url(center, room)).content.decode()
+    assert f'name="day" value="{second:%Y-%m-%d}"' in body
+
+
+def test_free_chips_are_buttons_that_fill_the_form(login, center, room, monday, resident):
+    vf.booking(room, vf.another_resident("13700000012"), day=monday, start=time(10), end=time(11))
+    body = login(resident).get(book_url(center, room, monday)).content.decode()
+    assert (
+        '<button type="button" class="chip slot-pick btn bg-green-lt w-100 py-2" '
+        'data-slot="08:30" data-free="1" data-end="09:00"'
+    ) in body
+    # A taken slot is no button.
+    taken = body[body.index('data-slot="10:00"') - 120 : body.index('data-slot="10:00"')]
+    assert "<button" not in taken and 'data-slot="10:00" data-free="0"' in body
+    assert "slot-pick" in body and 'getElementById("b-start")' in body
+    # Strangers cannot fill a form they do not have: no buttons.
+    assert "slot-pick btn" not in login().get(book_url(center, room, monday)).content.decode()
+
+
+def test_dropdowns_offer_neither_taken_nor_past_slots(login, center, room, monday, resident):
+    vf.booking(room, vf.another_resident("13700000013"), day=monday, start=time(10), end=time(11))
+    body = login(resident).get(book_url(center, room, monday)).content.decode()
+    starts, ends = _options(body, "b-start"), _options(body, "b-end")
+    assert "09:30" in starts and "11:00" in starts
+    assert "10:00" not in starts and "10:30" not in starts
+    assert "10:30" not in ends and "11:00" not in ends and "10:00" in ends
+
+
+def test_dropdowns_offer_no_past_slot_today(login, center, room, hexi, resident):
+    from lianxin.venues import services as vs
+    from lianxin.venues.hours import local_zone
+
+    today = timezone.localdate()
+    vs.save_hours(hexi, center, today, [(today.weekday(), time(0), time(23, 30))])
+    body = login(resident).get(book_url(center, room, today)).content.decode()
+    now = timezone.now().astimezone(local_zone()).strftime("%H:%M")
+    starts = _options(body, "b-start") if 'id="b-start"' in body else []
+    assert all(s > now for s in starts)
+    assert 'data-slot="00:00" data-free="0"' in body

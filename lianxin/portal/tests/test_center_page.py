@@ -118,3 +118,46 @@ def test_unknown_or_inactive_item_is_404(login):
     it.save(update_fields=["active"])
     assert login().get(f"/portal/items/{it.code}/").status_code == 404
     assert login().get("/portal/items/NOPE/").status_code == 404
+
+
+def test_center_page_links_the_printable_notices(login, center):
+    body = login().get(f"/portal/centers/{center.pk}/").content.decode()
+    assert f'href="/portal/centers/{center.pk}/notices/print/"' in body and "打印公示" in body
+
+
+def test_structured_hours_win_over_the_text_and_are_shown_once(login, center, hexi):
+    """With rows in venues: the week in force (the hours bookings follow) on the center page and
+    the sheet, not the free text; the center's own 开放时间 notice is not repeated; one wording."""
+    from lianxin.venues import services as vs
+
+    today = timezone.localdate()
+    week = [(d, time(8, 0), time(12, 0)) for d in range(6)]  # Sunday closed
+    vs.save_hours(hexi, center, today, week)
+    # A later schedule not yet in force must not show.
+    vs.save_hours(hexi, center, today + timedelta(days=30), [(0, time(7, 0), time(9, 0))])
+    notice(center.region, kind="hours", title="开放时间公示", body="星期日：闭馆")
+    notice(center.region, kind="rules", title="使用制度")
+    for url in (f"/portal/centers/{center.pk}/", f"/portal/centers/{center.pk}/notices/print/"):
+        body = login().get(url).content.decode()
+        assert "08:00–12:00" in body and "07:00–09:00" not in body, url
+        assert "周一至周五 9:00–17:00" not in body, url
+        assert "开放时间公示" not in body and "闭馆" not in body, url
+        assert "使用制度" in body, url
+        sunday_today = today.weekday() == 6 and "notices/print" not in url  # the 今天 line
+        assert body.count("不开放") == 1 + sunday_today, url
+
+
+def test_without_rows_the_text_is_the_fallback_on_both_pages(login, center):
+    notice(center.region, kind="hours", title="开放时间公示", body="节假日另行通知")
+    for url in (f"/portal/centers/{center.pk}/", f"/portal/centers/{center.pk}/notices/print/"):
+        body = login().get(url).content.decode()
+        assert "周一至周五 9:00–17:00" in body, url
+        assert "开放时间公示" in body, url  # nothing structured to replace it
+
+
+def test_the_layout_does_not_hide_sideways_overflow(login, center):
+    """`html, body {overflow-x: hidden}` made <body> the scroller (window.scrollY stayed 0, so
+    anchors and scroll restoration broke); the width is checked in a browser at 390 px instead."""
+    body = login().get(f"/portal/centers/{center.pk}/").content.decode()
+    style = body[body.index("<style>") : body.index("</style>")]
+    assert "overflow-x" not in style

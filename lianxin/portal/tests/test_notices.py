@@ -265,9 +265,82 @@ def test_printable_page(hexi, login, center, region):
     assert "cdn" not in body.lower()
 
 
-@pytest.mark.parametrize(
-    "url", ["/portal/notices/", "/portal/notices/new/", "/portal/centers/1/notices/print/"]
-)
+@pytest.mark.parametrize("url", ["/portal/notices/", "/portal/notices/new/"])
 def test_residents_get_no_staff_notice_pages(resident, login, url):
     response = login(resident).get(url)
     assert response.status_code == 302 and response["Location"] == "/me/"
+
+
+# -- the new-user walk: date inputs, the public sheet, the last day in force ---------------------
+
+
+def test_publish_page_date_input_carries_an_iso_value(hexi, login):
+    """`<input type=date>` takes only YYYY-MM-DD; the locale's 2026/11/28 renders an empty box
+    and the first publish fails with 必填."""
+    body = login(hexi).get("/portal/notices/new/").content.decode()
+    today = timezone.localdate()
+    assert f'type="date" name="valid_from" value="{today:%Y-%m-%d}"' in body
+
+
+def test_edit_page_date_inputs_carry_iso_values(hexi, login, region):
+    n = notice(region(HEXI_VILLAGE), valid_from=date(2026, 11, 28), valid_to=date(2026, 12, 2))
+    body = login(hexi).get(f"/portal/notices/{n.pk}/edit/").content.decode()
+    assert 'name="valid_from" value="2026-11-28"' in body
+    assert 'name="valid_to" value="2026-12-02"' in body
+    assert "2026/11/28" not in body
+
+
+@pytest.mark.parametrize("who", [None, "resident"])
+def test_printable_page_is_public_for_in_use_centers(request, who, login, center, region):
+    notice(region(HEXI_VILLAGE), title="本中心服务信息")
+    user = request.getfixturevalue(who) if who else None
+    response = login(user).get(f"/portal/centers/{center.pk}/notices/print/")
+    body = response.content.decode()
+    assert response.status_code == 200 and "本中心服务信息" in body
+    # The way back is the public center page, not the staff's list.
+    assert f'href="/portal/centers/{center.pk}/"' in body and "/portal/notices/" not in body
+
+
+def test_printable_page_of_a_center_not_in_use_is_404_for_the_public(login, make_center, region):
+    from lianxin.centers.models import CenterStatus
+
+    closed = make_center(region(HEXI_VILLAGE_2), status=CenterStatus.RENOVATING)
+    assert login().get(f"/portal/centers/{closed.pk}/notices/print/").status_code == 404
+
+
+def test_staff_keep_their_printable_link(hexi, login, center):
+    body = login(hexi).get(f"/portal/centers/{center.pk}/notices/print/").content.decode()
+    assert f"/portal/notices/?unit={center.region.code}" in body
+
+
+def test_last_day_in_force_is_shown_not_the_exclusive_end(hexi, login, center, region):
+    """valid_to is the first day no longer shown: the pages say the day before, 含."""
+    today = timezone.localdate()
+    end = today + timedelta(days=5)
+    notice(region(HEXI_VILLAGE), title="限期公示", valid_from=today, valid_to=end)
+    last = f"有效期至 {end - timedelta(days=1):%Y-%m-%d}（含）"
+    pages = [
+        login().get(f"/portal/centers/{center.pk}/").content.decode(),
+        login().get(f"/portal/centers/{center.pk}/notices/print/").content.decode(),
+        login(hexi).get("/portal/notices/").content.decode(),
+    ]
+    for body in pages:
+        assert last in body
+        assert f"{end:%Y-%m-%d}" not in body
+
+
+def test_notice_withdrawn_before_it_started_says_so_in_the_list(hexi, login, region):
+    start = timezone.localdate() + timedelta(days=3)
+    notice(region(HEXI_VILLAGE), title="未及公示", valid_from=start, valid_to=start)
+    body = login(hexi).get("/portal/notices/").content.decode()
+    assert "生效前已撤回" in body
+
+
+def test_staff_print_a_center_of_their_scope_not_yet_in_use(hexi, nankai, login, make_center):
+    from lianxin.centers.models import CenterStatus
+    from lianxin.core.tests.factories import region as get_region
+
+    building = make_center(get_region(HEXI_VILLAGE_2), status=CenterStatus.RENOVATING)
+    url = f"/portal/centers/{building.pk}/notices/print/"
+    assert login(hexi).get(url).status_code == 200
+    assert login(nankai).get(url).status_code == 404
