@@ -20,7 +20,7 @@ from ninja import Field, Router, Schema
 
 from lianxin.core.scoping import under_code
 
-from . import queries_stats, workflow
+from . import queries, queries_stats, workflow
 from .models import (
     CLOSED,
     Application,
@@ -288,10 +288,14 @@ class ApplicationOut(Schema):
     concluded_at: datetime | None
     time_limit_days: int
     deadline: date
-    overdue: int
+    overdue: int = Field(description="0, 1 or 3: open and past the deadline (3× the time limit)")
     on_time: bool | None
     external_id: str
     version: int
+
+    @staticmethod
+    def resolve_overdue(obj):
+        return queries.overdue_now(obj)
 
     @staticmethod
     def resolve_id_number(obj):
@@ -427,7 +431,8 @@ def list_applications(
     if channel:
         qs = qs.filter(channel=channel)
     if overdue is not None:
-        qs = qs.filter(overdue__gt=0) if overdue else qs.filter(overdue=0)
+        late = queries.overdue_q(timezone.localdate())
+        qs = qs.filter(late) if overdue else qs.exclude(late)
     if submitted_from:
         qs = qs.filter(submitted_at__date__gte=submitted_from)
     if submitted_to:

@@ -207,6 +207,13 @@ class ReceiveForm(Styled, forms.Form):
     item = forms.ChoiceField(label=_("服务事项"))
     # A fresh key per rendered form: a double click (or a resent POST) makes one application.
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    # The resident is at the window and the materials are complete: accept in the same step.
+    accept_now = forms.BooleanField(
+        label=_("当场受理"),
+        required=False,
+        initial=True,
+        help_text=_("材料齐全时勾选：提交后即受理；不勾选则只收件（已提交），稍后在办件页受理。"),
+    )
 
     def __init__(self, *args, centers=(), items=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -12,7 +12,7 @@ from decimal import Decimal
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 
 from lianxin.core import crypto
 
@@ -127,13 +127,16 @@ def _field_for(ff) -> forms.Field:
 
 
 class ApplicationForm(forms.Form):
-    applicant_name = forms.CharField(label=_l("申请人姓名"), max_length=60)
+    applicant_name = forms.CharField(label=gettext_lazy("申请人姓名"), max_length=60)
     id_number = forms.CharField(
-        label=_l("身份证号"), max_length=18, min_length=18, help_text=_l("18 位居民身份证号码")
+        label=gettext_lazy("身份证号"),
+        max_length=18,
+        min_length=18,
+        help_text=gettext_lazy("18 位居民身份证号码"),
     )
-    phone = forms.CharField(label=_l("联系电话"), max_length=20)
+    phone = forms.CharField(label=gettext_lazy("联系电话"), max_length=20)
     description = forms.CharField(
-        label=_l("情况说明"),
+        label=gettext_lazy("情况说明"),
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -172,6 +175,10 @@ class ApplicationForm(forms.Form):
                     self.add_error(name, msg)
         return cleaned
 
+    def verified_materials(self) -> list[int]:
+        """Ids of the materials the clerk ticked as checked in the original (window form)."""
+        return sorted(m.pk for name, m in self.verify_fields.items() if self.cleaned_data.get(name))
+
     def cleaned_form_data(self) -> dict:
         """The item's own fields, by code, as JSON values (Application.form_data)."""
         out = {}
@@ -183,11 +190,20 @@ class ApplicationForm(forms.Form):
         return out
 
 
-def application_form(item, *, data=None, files=None, initial=None) -> ApplicationForm:
+CHECKED = {"on", "true", "1", "yes"}
+
+
+def application_form(
+    item, *, data=None, files=None, initial=None, window: bool = False, verified=()
+) -> ApplicationForm:
+    """`window`: the clerk's form, with a "原件已核验（窗口）" box beside each material ("v_<id>")
+    that, ticked, stands in for the upload (the clerk saw the paper original). `verified`: ids of
+    materials already so checked (the service's own call). Residents always upload."""
     form = ApplicationForm(data=data, files=files, initial=initial)
     form.item = item
     form.form_fields = {}  # code → form field name
     form.material_fields = {}  # form field name → Material
+    form.verify_fields = {}  # "v_<id>" → Material (the window's form only)
     for ff in item.fields.all():
         name = f"f_{ff.code}"
         form.fields[name] = _field_for(ff)
@@ -204,4 +220,12 @@ def application_form(item, *, data=None, files=None, initial=None) -> Applicatio
             widget=forms.ClearableFileInput(attrs={"accept": "image/*,application/pdf"}),
         )
         form.material_fields[name] = m
+        ticked = m.pk in set(verified)
+        if window:
+            box = f"v_{m.pk}"
+            form.fields[box] = forms.BooleanField(label=_("原件已核验（窗口）"), required=False)
+            form.verify_fields[box] = m
+            ticked = ticked or str((data or {}).get(box, "")).lower() in CHECKED
+        if ticked:
+            form.fields[name].required = False
     return form

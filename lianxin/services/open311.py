@@ -41,6 +41,7 @@ from lianxin.centers.models import Center, CenterStatus
 from lianxin.core.api import StaffSessionAuth, TokenAuth
 
 from .models import CLOSED, Application, Channel, Datatype, ServiceItem, Status
+from .queries import overdue_now
 
 router = Router(tags=["open311"])
 
@@ -597,7 +598,7 @@ def _request_out(a: Application) -> dict:
         "media_url": None,
         "lianxin_status": a.status,
         "lianxin_status_label": str(Status(a.status).label),
-        "lianxin_overdue": a.overdue,
+        "lianxin_overdue": overdue_now(a),
         "lianxin_handling_level": a.handling_level,
         "lianxin_channel": a.channel,
     }

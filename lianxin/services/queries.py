@@ -1,10 +1,12 @@
-"""Reads of the services app: what a center offers, the window's queue, and the statistics."""
+"""Reads of the services app: what a center offers, the window's queue, and the one definition
+of "overdue" that the queue, the application page, the API and the statistics
+(`queries_stats`) share."""
 
 from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import Avg, Count, Q
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from lianxin.core.periods import covering
@@ -15,7 +17,6 @@ from .models import (
     Application,
     Devolution,
     HandlingMode,
-    Rating,
     ServiceItem,
     ServiceLevel,
     Status,
@@ -76,6 +77,44 @@ def items_at(center, day: date | None = None) -> list[tuple[ServiceItem, str, st
     return out
 
 
+# --------------------------------------------------------------------------- overdue
+
+# Cases that wait on the resident (returned for more material) are not late: the time limit
+# does not run while they correct it (补正期间不计入承诺时限), as in escalate_overdue.
+NOT_RUNNING = (*CLOSED, Status.RETURNED)
+
+
+def overdue_q(today: date, level: int = 1, prefix: str = "") -> Q:
+    """Overdue, live: an open case is overdue when today is past its deadline, 3× when past its
+    grave deadline. The stored `Application.overdue` (set by the morning job) only decides who
+    has been notified; every count and colour uses this."""
+    field = "grave_deadline" if level >= 3 else "deadline"
+    return Q(**{f"{prefix}{field}__lt": today}) & ~Q(**{f"{prefix}status__in": NOT_RUNNING})
+
+
+def with_overdue(qs: QuerySet, today: date | None = None) -> QuerySet:
+    """Annotate `overdue_now` (0, 1 or 3) by the definition of overdue_q, in SQL."""
+    today = today or timezone.localdate()
+    return qs.annotate(
+        overdue_now=Case(
+            When(overdue_q(today, 3), then=Value(3)),
+            When(overdue_q(today, 1), then=Value(1)),
+            default=Value(0),
+            output_field=IntegerField(),
+        )
+    )
+
+
+def overdue_now(application, today: date | None = None) -> int:
+    """The same rule for one application already in memory (an API row, Open311)."""
+    today = today or timezone.localdate()
+    if application.status in NOT_RUNNING:
+        return 0
+    if today > application.grave_deadline:
+        return 3
+    return 1 if today > application.deadline else 0
+
+
 # --------------------------------------------------------------------------- the workbench
 
 
@@ -83,17 +122,22 @@ def _truthy(value) -> bool:
     return str(value).lower() in {"1", "true", "yes", "on", "3"}
 
 
-def workbench(user, filters: dict | None = None):
-    """The window's queue: applications in the user's scope, ordered by deadline (soonest first).
+def workbench(user, filters: dict | None = None, today: date | None = None):
+    """The window's queue: applications in the user's scope, ordered by deadline (soonest first),
+    each annotated with `overdue_now` (see overdue_q).
 
     filters (all optional, as strings from a query string or typed values):
     - status: one status, or "open" (default: everything not closed), or "all";
     - item, center: ids; channel: a Channel value;
-    - overdue: "1"/"true" = overdue (1× or 3×), "3" = 3× overdue only;
+    - overdue: "1"/"true" = overdue (1× or 3×), "3" = 3× overdue only, "0"/"false" = not
+      overdue — judged live against today (overdue_q);
     - q: an application number (or its start) or part of the applicant's name.
     """
     filters = filters or {}
-    qs = Application.objects.visible_to(user, VIEW).select_related("item", "center")
+    today = today or timezone.localdate()
+    qs = with_overdue(
+        Application.objects.visible_to(user, VIEW).select_related("item", "center"), today
+    )
     status = filters.get("status") or "open"
     if status == "open":
         qs = qs.exclude(status__in=CLOSED)
@@ -113,142 +157,13 @@ def workbench(user, filters: dict | None = None):
         qs = qs.filter(channel=channel)
     overdue = filters.get("overdue")
     if overdue not in (None, "", False):
-        qs = (
-            qs.filter(overdue=3)
-            if str(overdue) == "3"
-            else (qs.filter(overdue__gt=0) if _truthy(overdue) else qs.filter(overdue=0))
-        )
+        if str(overdue) == "3":
+            qs = qs.filter(overdue_q(today, 3))
+        elif _truthy(overdue):
+            qs = qs.filter(overdue_q(today))
+        else:
+            qs = qs.exclude(overdue_q(today))
     q = (filters.get("q") or "").strip()
     if q:
         qs = qs.filter(Q(number__istartswith=q) | Q(applicant_name__icontains=q) | Q(external_id=q))
     return qs.order_by("deadline", "submitted_at", "id")
-
-
-# --------------------------------------------------------------------------- statistics
-
-
-def _scoped(user, start: date | None = None, end: date | None = None, **filters):
-    qs = Application.objects.visible_to(user, VIEW)
-    if start:
-        qs = qs.filter(submitted_at__date__gte=start)
-    if end:
-        qs = qs.filter(submitted_at__date__lte=end)
-    if filters:
-        qs = qs.filter(**filters)
-    return qs
-
-
-def counts_by(user, dimension: str, *, start=None, end=None) -> list[dict]:
-    """Applications counted by "item", "center" or "status" (in scope, submitted in [start,
-    end]): [{"key", "name", "count"}], biggest first."""
-    qs = _scoped(user, start, end)
-    if dimension == "status":
-        rows = qs.values("status").annotate(n=Count("id")).order_by("-n", "status")
-        return [
-            {"key": r["status"], "name": str(Status(r["status"]).label), "count": r["n"]}
-            for r in rows
-        ]
-    if dimension == "item":
-        rows = qs.values("item_id", "item__name").annotate(n=Count("id")).order_by("-n", "item_id")
-        return [{"key": r["item_id"], "name": r["item__name"], "count": r["n"]} for r in rows]
-    if dimension == "center":
-        rows = (
-            qs.values("center_id", "center__name")
-            .annotate(n=Count("id"))
-            .order_by("-n", "center_id")
-        )
-        return [{"key": r["center_id"], "name": r["center__name"], "count": r["n"]} for r in rows]
-    raise ValueError(f"unknown dimension {dimension!r}")
-
-
-def on_time_rate(concluded: int, on_time: int) -> float | None:
-    """Concluded on or before the deadline / concluded (None when nothing was concluded)."""
-    return round(on_time / concluded, 4) if concluded else None
-
-
-GROUPS = {
-    "center": "center_id",
-    "street": "street_code",
-    "district": "district_code",
-    "item": "item_id",
-}
-
-
-def performance(user, by: str = "center", *, start=None, end=None) -> list[dict]:
-    """Per center / street / district / item, in scope, for applications submitted in [start,
-    end]: submitted, open, concluded, on_time, on_time_rate, overdue (open and late), rated,
-    avg_score, satisfied_rate (share of ratings ≥ 4)."""
-    key = GROUPS[by]
-    apps = _scoped(user, start, end)
-    concluded_q = Q(on_time__isnull=False)
-    rows = apps.values(key).annotate(
-        submitted=Count("id"),
-        open=Count("id", filter=~Q(status__in=CLOSED)),
-        concluded=Count("id", filter=concluded_q),
-        on_time=Count("id", filter=concluded_q & Q(on_time=True)),
-        overdue=Count("id", filter=~Q(status__in=CLOSED) & Q(overdue__gt=0)),
-    )
-    ratings = {
-        r[f"application__{key}"]: r
-        for r in Rating.objects.filter(application__in=apps)
-        .values(f"application__{key}")
-        .annotate(rated=Count("id"), avg=Avg("score"), happy=Count("id", filter=Q(score__gte=4)))
-    }
-    names = _names(by, [r[key] for r in rows])
-    out = []
-    for r in rows:
-        k = r[key]
-        rt = ratings.get(k, {})
-        rated = rt.get("rated", 0)
-        out.append(
-            {
-                "key": k,
-                "name": names.get(k, str(k)),
-                "submitted": r["submitted"],
-                "open": r["open"],
-                "concluded": r["concluded"],
-                "on_time": r["on_time"],
-                "on_time_rate": on_time_rate(r["concluded"], r["on_time"]),
-                "overdue": r["overdue"],
-                "rated": rated,
-                "avg_score": round(float(rt["avg"]), 2) if rated else None,
-                "satisfied_rate": round(rt["happy"] / rated, 4) if rated else None,
-            }
-        )
-    out.sort(key=lambda d: (-d["submitted"], str(d["key"])))
-    return out
-
-
-def _names(by: str, keys) -> dict:
-    if by == "center":
-        from lianxin.centers.models import Center
-
-        return dict(Center.objects.filter(pk__in=keys).values_list("pk", "name"))
-    if by == "item":
-        return dict(ServiceItem.objects.filter(pk__in=keys).values_list("pk", "name"))
-    from lianxin.regions.models import Region
-
-    return dict(Region.objects.filter(code__in=keys).values_list("code", "name"))
-
-
-def summary(user, *, start=None, end=None) -> dict:
-    """The headline figures in scope: submitted, open, concluded, on-time rate, overdue,
-    average score and satisfied rate."""
-    apps = _scoped(user, start, end)
-    concluded_q = Q(on_time__isnull=False)
-    agg = apps.aggregate(
-        submitted=Count("id"),
-        open=Count("id", filter=~Q(status__in=CLOSED)),
-        concluded=Count("id", filter=concluded_q),
-        on_time=Count("id", filter=concluded_q & Q(on_time=True)),
-        overdue=Count("id", filter=~Q(status__in=CLOSED) & Q(overdue__gt=0)),
-    )
-    r = Rating.objects.filter(application__in=apps).aggregate(
-        rated=Count("id"), avg=Avg("score"), happy=Count("id", filter=Q(score__gte=4))
-    )
-    return agg | {
-        "on_time_rate": on_time_rate(agg["concluded"], agg["on_time"]),
-        "rated": r["rated"],
-        "avg_score": round(float(r["avg"]), 2) if r["rated"] else None,
-        "satisfied_rate": round(r["happy"] / r["rated"], 4) if r["rated"] else None,
-    }

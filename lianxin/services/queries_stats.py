@@ -7,7 +7,14 @@ Definitions (docs/services.md):
 - on-time rate: of the cases concluded in the period, the share concluded by their deadline
   (Application.on_time, set when concluded; a reopened case counts when concluded again);
 - satisfaction: the mean score (1–5) of the ratings given in the period, and the share of
-  ratings of 4 or 5.
+  ratings of 4 or 5;
+- overdue: open now and past the deadline today (queries.overdue_q), whatever the morning's
+  stored flag says;
+- a case reopened after an unhappy rating keeps its first conclusion (concluded_at, on_time)
+  as its statistic; its fresh deadline only drives the new round of work.
+
+Every figure is aggregated in the database (GROUP BY); the per-unit table (`by_unit`) is one
+query the statistics page sorts and pages.
 """
 
 from __future__ import annotations
@@ -15,11 +22,14 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import Avg, Count, Q
+from django.db.models import Avg, Count, F, FloatField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Cast, NullIf
+from django.utils import timezone
 
 from lianxin.core.scoping import under_code
 
-from .models import CLOSED, Application, Overdue, Rating, Status
+from .models import CLOSED, Application, Rating, Status
+from .queries import overdue_q
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 DONE = (Status.CONCLUDED, Status.RATED)
@@ -59,10 +69,13 @@ def _rate(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-def applications_by(user, group: str, *, date_from=None, date_to=None, within=None) -> list[dict]:
+def applications_by(
+    user, group: str, *, date_from=None, date_to=None, within=None, today: date | None = None
+) -> list[dict]:
     """Counts per item, center or status of the applications submitted in the period."""
     if group not in GROUPS:
         raise ValueError(group)
+    today = today or timezone.localdate()
     qs = applications(user, date_from=date_from, date_to=date_to, within=within)
     if group == "status":
         rows = qs.values("status").annotate(total=Count("pk")).order_by()
@@ -86,7 +99,7 @@ def applications_by(user, group: str, *, date_from=None, date_to=None, within=No
             total=Count("pk"),
             open=Count("pk", filter=~Q(status__in=CLOSED)),
             concluded=Count("pk", filter=Q(status__in=DONE)),
-            overdue=Count("pk", filter=Q(overdue__gte=Overdue.OVERDUE) & ~Q(status__in=CLOSED)),
+            overdue=Count("pk", filter=overdue_q(today)),
             # Not named on_time: that is a field, and `judged` would count the annotation.
             timely=Count("pk", filter=Q(on_time=True)),
             judged=Count("pk", filter=Q(on_time__isnull=False)),
@@ -106,85 +119,133 @@ def applications_by(user, group: str, *, date_from=None, date_to=None, within=No
     return out
 
 
-_LEVEL_KEYS = {
-    "center": ("center_id", "application__center_id"),
-    "street": ("street_code", "application__street_code"),
-    "district": ("district_code", "application__district_code"),
+_LEVEL_KEYS = {"center": "center_id", "street": "street_code", "district": "district_code"}
+# The sorts of the per-unit table (by_unit): key → the annotation ordered by.
+UNIT_SORTS = {
+    "code": "unit_code",
+    "name": "unit_name",
+    "total": "total",
+    "overdue": "overdue",
+    "concluded": "concluded",
+    "on_time_rate": "on_time_share",
+    "ratings": "ratings",
+    "satisfaction": "satisfaction_mean",
 }
+
+
+def by_unit(
+    user,
+    level: str,
+    *,
+    date_from=None,
+    date_to=None,
+    within=None,
+    today: date | None = None,
+    sort: str = "code",
+):
+    """One row per center, street or district, aggregated in SQL (one GROUP BY, so the page can
+    sort and page it in the database): the applications submitted in the period (total, open,
+    overdue now), the cases concluded in it (concluded, on time) and the ratings given in it.
+    A row per unit with any of these; `unit_rows` turns a slice of it into dicts."""
+    if level not in LEVELS:
+        raise ValueError(level)
+    from lianxin.regions.models import Region
+
+    today = today or timezone.localdate()
+    submitted = _in("submitted_at", date_from, date_to)
+    concluded = _in("concluded_at", date_from, date_to) & Q(on_time__isnull=False)
+    rated = _in("rating__at", date_from, date_to) & Q(rating__isnull=False)
+    qs = Application.objects.visible_to(user)
+    if date_from or date_to:
+        qs = qs.filter(submitted | concluded | rated)
+    if within:
+        qs = qs.filter(under_code(within))
+    key = _LEVEL_KEYS[level]
+    if level == "center":
+        names = {"unit_code": F("center__region__code"), "unit_name": F("center__name")}
+    elif sort.lstrip("-") == "name":
+        names = {
+            "unit_code": F(key),
+            "unit_name": Subquery(Region.objects.filter(code=OuterRef(key)).values("name")[:1]),
+        }
+    else:
+        # Names of streets and districts are looked up for the rows shown (unit_rows): a name
+        # per group in the GROUP BY would cost every count and every page.
+        names = {"unit_code": F(key)}
+    rows = (
+        qs.values(key)
+        .annotate(
+            **names,
+            total=Count("pk", filter=submitted or None),
+            open=Count("pk", filter=submitted & ~Q(status__in=CLOSED)),
+            overdue=Count("pk", filter=submitted & overdue_q(today)),
+            concluded=Count("pk", filter=concluded),
+            # Not named on_time: that is a field of the rows being counted.
+            timely=Count("pk", filter=concluded & Q(on_time=True)),
+            ratings=Count("rating", filter=rated),
+            satisfaction_mean=Avg("rating__score", filter=rated),
+            satisfied=Count("rating", filter=rated & Q(rating__score__gte=4)),
+        )
+        .annotate(
+            on_time_share=Cast("timely", FloatField()) / NullIf(F("concluded"), Value(0)),
+        )
+    )
+    field = UNIT_SORTS.get(sort.lstrip("-"), "unit_code")
+    order = F(field).desc(nulls_last=True) if sort.startswith("-") else F(field).asc()
+    return rows.order_by(order, "unit_code", key)
+
+
+def unit_rows(level: str, rows) -> list[dict]:
+    """The dicts of by_unit's rows (a page of them, or all)."""
+    from lianxin.regions.models import Region
+
+    key = _LEVEL_KEYS[level]
+    rows = list(rows)
+    missing = {r[key] for r in rows if "unit_name" not in r}
+    names = (
+        dict(Region.objects.filter(code__in=missing).values_list("code", "name")) if missing else {}
+    )
+    out = []
+    for r in rows:
+        out.append(
+            {
+                "key": r[key],
+                "code": r["unit_code"] or str(r[key]),
+                "name": r.get("unit_name") or names.get(r[key]) or str(r[key]),
+                "total": r["total"],
+                "open": r["open"],
+                "overdue": r["overdue"],
+                "concluded": r["concluded"],
+                "on_time": r["timely"],
+                "on_time_rate": _rate(r["timely"], r["concluded"]),
+                "ratings": r["ratings"],
+                "satisfaction": round(float(r["satisfaction_mean"]), 2)
+                if r["satisfaction_mean"] is not None
+                else None,
+                "satisfied_rate": _rate(r["satisfied"], r["ratings"]),
+            }
+        )
+    return out
 
 
 def performance(user, level: str, *, date_from=None, date_to=None, within=None) -> list[dict]:
     """On-time rate and satisfaction per center, street or district for the period: cases
-    concluded in it (on time or late) and ratings given in it, in the caller's scope."""
-    if level not in LEVELS:
-        raise ValueError(level)
-    app_key, rating_key = _LEVEL_KEYS[level]
-    concluded = Application.objects.visible_to(user).filter(
-        _in("concluded_at", date_from, date_to), on_time__isnull=False
+    concluded in it (on time or late) and ratings given in it, in the caller's scope; the units
+    with either, by division code."""
+    rows = by_unit(user, level, date_from=date_from, date_to=date_to, within=within).filter(
+        Q(concluded__gt=0) | Q(ratings__gt=0)
     )
-    ratings = Rating.objects.visible_to(user).filter(_in("at", date_from, date_to))
-    if within:
-        concluded = concluded.filter(under_code(within))
-        ratings = ratings.filter(under_code(within))
-    timely = {
-        r[app_key]: r
-        for r in concluded.values(app_key)
-        .annotate(concluded=Count("pk"), timely=Count("pk", filter=Q(on_time=True)))
-        .order_by()
-    }
-    rated = {
-        r[rating_key]: r
-        for r in ratings.values(rating_key)
-        .annotate(
-            ratings=Count("pk"), mean=Avg("score"), satisfied=Count("pk", filter=Q(score__gte=4))
-        )
-        .order_by()
-    }
-    names = _names(level, set(timely) | set(rated))
-    out = []
-    for key in set(timely) | set(rated):
-        t, s = timely.get(key, {}), rated.get(key, {})
-        code, name = names.get(key, (str(key), str(key)))
-        out.append(
-            {
-                "key": key,
-                "code": code,
-                "name": name,
-                "concluded": t.get("concluded", 0),
-                "on_time": t.get("timely", 0),
-                "on_time_rate": _rate(t.get("timely", 0), t.get("concluded", 0)),
-                "ratings": s.get("ratings", 0),
-                "satisfaction": round(float(s["mean"]), 2) if s.get("mean") is not None else None,
-                "satisfied_rate": _rate(s.get("satisfied", 0), s.get("ratings", 0)),
-            }
-        )
-    out.sort(key=lambda r: r["code"] or "")
-    return out
+    return unit_rows(level, rows)
 
 
-def _names(level: str, keys: set) -> dict:
-    """key → (division code, name)."""
-    from lianxin.centers.models import Center
-    from lianxin.regions.models import Region
-
-    if level == "center":
-        return {
-            c["pk"]: (c["region__code"], c["name"])
-            for c in Center.objects.filter(pk__in=keys).values("pk", "region__code", "name")
-        }
-    return {
-        r["code"]: (r["code"], r["name"])
-        for r in Region.objects.filter(code__in=keys).values("code", "name")
-    }
-
-
-def summary(user, *, date_from=None, date_to=None, within=None) -> dict:
+def summary(user, *, date_from=None, date_to=None, within=None, today: date | None = None) -> dict:
     """One set of figures for the user's whole scope (the home page's card)."""
+    today = today or timezone.localdate()
     apps = applications(user, date_from=date_from, date_to=date_to, within=within)
     counts = apps.aggregate(
         total=Count("pk"),
         open=Count("pk", filter=~Q(status__in=CLOSED)),
-        overdue=Count("pk", filter=Q(overdue__gte=Overdue.OVERDUE) & ~Q(status__in=CLOSED)),
+        overdue=Count("pk", filter=overdue_q(today)),
     )
     concluded = Application.objects.visible_to(user).filter(
         _in("concluded_at", date_from, date_to), on_time__isnull=False

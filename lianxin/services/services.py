@@ -109,6 +109,10 @@ def _url(application: Application) -> str:
     return f"/services/applications/{application.pk}/"
 
 
+def _plain(value):
+    return value.isoformat() if isinstance(value, date) else value
+
+
 def _sync(stale: Application, fresh: Application) -> None:
     """Let the caller's object show what was saved."""
     if stale is not fresh:
@@ -441,7 +445,9 @@ def _as_list(value) -> list:
     return list(value) if isinstance(value, list | tuple) else [value]
 
 
-def _validate(item, *, applicant_name, id_number, phone, description, form_data, files):
+def _validate(
+    item, *, applicant_name, id_number, phone, description, form_data, files, verified=()
+):
     """Everything the resident typed, checked by the item's form; returns (form, files by
     material). Raises ValidationError({field: [...]}) naming the form's fields."""
     from django import forms
@@ -472,7 +478,7 @@ def _validate(item, *, applicant_name, id_number, phone, description, form_data,
     except (TypeError, ValueError):
         raise ValidationError({"files": [_("材料编号无效。")]}) from None
     first = {f"m_{mid}": uploads[0] for mid, uploads in by_material.items() if uploads}
-    form = application_form(item, data=data, files=first)
+    form = application_form(item, data=data, files=first, verified=verified)
     if not form.is_valid():
         for k, v in form.errors.items():
             errors.setdefault(k, []).extend(str(m) for m in v)
@@ -509,11 +515,16 @@ def submit_application(
     latitude=None,
     longitude=None,
     now: datetime | None = None,
+    verified_materials=(),
 ) -> tuple[Application, bool]:
     """One window receives every item (一窗受理): the application is routed to the level the
     district's devolution gives, its deadline counted in working days from the time limit in
     force on the day of submission. Returns (application, created): the same idempotency key
-    on the same channel returns the application it created the first time."""
+    on the same channel returns the application it created the first time.
+
+    verified_materials: ids of the item's materials whose paper original the window clerk
+    checked (原件已核验) instead of uploading a scan; only on the "window" channel — residents
+    online (and integrated systems) must upload."""
     from .queries import offering
 
     if actor is None or not getattr(actor, "is_authenticated", False):
@@ -547,6 +558,7 @@ def submit_application(
     limit = item.time_limit_on(received)
     if limit is None:
         errors["item"] = [_("“%(item)s”未设置承诺时限，暂不能受理。") % {"item": item.name}]
+    verified = _verified_ids(item, channel, verified_materials, errors)
     if errors:
         raise ValidationError(errors)
     form, uploads = _validate(
@@ -557,6 +569,7 @@ def submit_application(
         description=description,
         form_data=form_data,
         files=files,
+        verified=verified,
     )
     cleaned = form.cleaned_data
     level, mode = offering(center, item, received)
@@ -586,6 +599,7 @@ def submit_application(
         external_id=(external_id or "")[:64],
         latitude=latitude,
         longitude=longitude,
+        verified_materials=sorted(verified),
     )
     with transaction.atomic():
         # A placeholder that is unique until the id is known.
@@ -622,7 +636,12 @@ def submit_application(
                 "status": [None, Status.SUBMITTED],
                 "handling_mode": [None, mode],
                 "deadline": [None, app.deadline.isoformat()],
-            },
+            }
+            | (
+                {"verified_materials": [None, [verified[i] for i in sorted(verified)]]}
+                if verified
+                else {}
+            ),
         )
         title = _("新办件：%(number)s %(item)s") % {"number": app.number, "item": item.name}
         notify(
@@ -642,6 +661,31 @@ def submit_application(
                 target=app,
             )
     return app, True
+
+
+def _verified_ids(item, channel: str, ids, errors: dict) -> dict[int, str]:
+    """The materials checked in the original at the window: {id: name}; errors go to `errors`
+    under "verified_materials"."""
+    if not ids:
+        return {}
+    if channel != Channel.WINDOW:
+        errors["verified_materials"] = [
+            _("只有窗口受理时可由工作人员核验原件；网上申请请上传材料。")
+        ]
+        return {}
+    try:
+        wanted = {int(i) for i in ids}
+    except (TypeError, ValueError):
+        errors["verified_materials"] = [_("材料编号无效。")]
+        return {}
+    names = dict(item.materials.filter(pk__in=wanted).values_list("pk", "name"))
+    unknown = sorted(wanted - set(names))
+    if unknown:
+        errors["verified_materials"] = [
+            _("材料编号 %(id)s 不属于该事项。") % {"id": ", ".join(map(str, unknown))}
+        ]
+        return {}
+    return names
 
 
 def _existing(actor, channel: str, key: str) -> Application | None:
@@ -664,7 +708,9 @@ def _attach(actor, application: Application, material: Material, upload) -> Atta
         size=upload.size,
         uploaded_by=actor if getattr(actor, "pk", None) else None,
     )
-    att.file.save(upload.name.rsplit("/", 1)[-1][:80] or "file", upload, save=False)
+    original = (getattr(upload, "name", "") or "").replace("\\", "/").rsplit("/", 1)[-1]
+    att.original_name = original[:255]
+    att.file.save(original[:80] or "file", upload, save=False)
     att.save()
     return att
 
@@ -699,11 +745,20 @@ def _change(actor, app: Application, to_status: str, role: str, *, note="", resu
     if to_status == Status.ACCEPTED:
         values["accepted_at"] = now
     if to_status == Status.CONCLUDED:
-        values["concluded_at"] = now
-        values["on_time"] = timezone.localdate(now) <= app.deadline
         values["result"] = result or note
+        # The first conclusion is the statistic (on time against the original deadline); a
+        # reopened case concluded again keeps it, the second round is in its timeline.
+        if app.on_time is None:
+            values["concluded_at"] = now
+            values["on_time"] = timezone.localdate(now) <= app.deadline
     if to_status == Status.REOPENED:
-        values["on_time"] = None
+        # The reopened case gets its time limit afresh from today: judged by the old deadline it
+        # would show at once as (3×) overdue. Its first conclusion's on_time stays.
+        today = timezone.localdate(now)
+        values["deadline"] = deadlines.deadline(today, app.time_limit_days)
+        values["grave_deadline"] = deadlines.grave_deadline(today, app.time_limit_days)
+        values["overdue"] = 0
+    old = {name: getattr(app, name) for name in ("deadline", "grave_deadline", "overdue")}
     updated = Application.objects.filter(pk=app.pk, version=app.version).update(**values)
     if not updated:
         raise ConflictError()
@@ -718,11 +773,15 @@ def _change(actor, app: Application, to_status: str, role: str, *, note="", resu
         at=now,
         note=note or result,
     )
+    changes = {"status": [before, to_status]}
+    for name in ("deadline", "grave_deadline", "overdue"):
+        if name in values and values[name] != old[name]:
+            changes[name] = [_plain(old[name]), _plain(values[name])]
     audit.record(
         actor,
         workflow.ACTIONS.get(to_status, to_status) if role != SYSTEM else "reopen",
         app,
-        changes={"status": [before, to_status]},
+        changes=changes,
         note=note or result,
     )
     if app.applicant_id:
@@ -823,6 +882,9 @@ def rate(
         if RESIDENT not in roles:
             raise PermissionDenied(_("只有申请人本人可以评价。"))
         workflow.check(app, Status.RATED, RESIDENT)
+        if Rating.objects.filter(application=app).exists():
+            # A case reopened and concluded again keeps its one rating.
+            raise ValidationError({"score": [_("该办件已评价过。")]})
         now = timezone.now()
         rating = Rating.objects.create(
             application=app, region_path=app.region_path, score=score, comment=comment, at=now

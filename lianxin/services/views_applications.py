@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -25,7 +25,7 @@ from lianxin.core.scoping import CHANGE
 from lianxin.core.services import ConflictError
 from lianxin.core.tabular import xlsx_response
 
-from . import deadlines, itemform, queries, services, workflow
+from . import itemform, queries, services, workflow
 from .forms import ReceiveForm, TransitionForm, add_service_errors, style
 from .models import (
     CLOSED,
@@ -101,27 +101,19 @@ class QueueFilter:
             "item": self.item,
             "center": self.center,
             "channel": self.channel,
-            # Overdue is judged here, live (as the rows show it), not by the morning's flag.
-            "overdue": "",
+            "overdue": self.overdue if self.overdue in ("0", "1", "3") else "",
             "q": self.q,
         }
         return values | override
 
     def narrow(self, qs: QuerySet, today: date) -> QuerySet:
-        """What the shared queue does not filter itself: the dates, due today, the order."""
+        """What the shared queue does not filter itself: the dates and due today."""
         if self.since:
             qs = qs.filter(submitted_at__date__gte=self.since)
         if self.until:
             qs = qs.filter(submitted_at__date__lte=self.until)
         if self.overdue == "today":
             qs = qs.filter(deadline=today).exclude(status__in=CLOSED)
-        elif self.overdue in ("0", "1", "3"):
-            late = Q(overdue__gte=int(self.overdue) or 1) | (
-                Q(**{"grave_deadline__lt" if self.overdue == "3" else "deadline__lt": today})
-                & ~Q(status=Status.RETURNED)
-            )
-            late &= ~Q(status__in=CLOSED)
-            qs = qs.exclude(late) if self.overdue == "0" else qs.filter(late)
         return qs
 
     def order(self, qs: QuerySet) -> QuerySet:
@@ -146,25 +138,17 @@ class QueueFilter:
 
 def _queue(user, params, today):
     flt = QueueFilter.from_params(params)
-    qs = flt.order(flt.narrow(queries.workbench(user, flt.as_filters()), today))
+    qs = flt.order(flt.narrow(queries.workbench(user, flt.as_filters(), today), today))
     return flt, qs
-
-
-def overdue_level(app: Application, today: date) -> int:
-    """What the row shows: the escalated level, or the one reached since this morning's run."""
-    if app.status in CLOSED or app.status == Status.RETURNED:
-        return app.overdue if app.status not in CLOSED else 0
-    return max(app.overdue, deadlines.overdue_level(today, app.deadline, app.grave_deadline))
 
 
 def _mark(apps, today) -> None:
     for a in apps:
-        a.overdue_now = overdue_level(a, today)
         a.due_today = a.deadline == today and a.status not in CLOSED
 
 
 def _status_counts(user, flt: QueueFilter, today) -> list[dict]:
-    qs = flt.narrow(queries.workbench(user, flt.as_filters(status="all")), today)
+    qs = flt.narrow(queries.workbench(user, flt.as_filters(status="all"), today), today)
     by = dict(qs.order_by().values_list("status").annotate(n=Count("id")))
     rows = [
         {"status": s.value, "label": s.label, "count": by.get(s.value, 0), "closed": s in CLOSED}
@@ -238,7 +222,7 @@ def workbench_export(request):
                 a.get_status_display(),
                 timezone.localtime(a.submitted_at).strftime("%Y-%m-%d %H:%M"),
                 a.deadline.isoformat(),
-                labels[overdue_level(a, today)],
+                labels[a.overdue_now],
                 timezone.localtime(a.concluded_at).strftime("%Y-%m-%d %H:%M")
                 if a.concluded_at
                 else "",
@@ -286,16 +270,17 @@ def _form_rows(app: Application) -> list[tuple[str, str]]:
 
 def _materials(app: Application) -> list[dict]:
     attachments = list(app.attachments.all())
+    verified = set(app.verified_materials or [])
     out = []
     for m in app.item.materials.all():
         files = [a for a in attachments if a.material_id == m.pk]
-        out.append({"material": m, "files": files})
+        out.append({"material": m, "files": files, "verified": m.pk in verified})
     return out
 
 
 def _detail_context(request, app: Application, form: TransitionForm | None = None) -> dict:
     today = timezone.localdate()
-    app.overdue_now = overdue_level(app, today)
+    app.overdue_now = queries.overdue_now(app, today)
     staff_roles = services.roles_of(request.user, app) - {workflow.RESIDENT}
     actions = next_statuses(request.user, app)
     return {
@@ -400,7 +385,7 @@ def attachment_download(request, pk: int):
     inline = (
         att.content_type in itemform.IMAGE_FORMATS.values() or att.content_type == "application/pdf"
     )
-    name = att.file.name.rsplit("/", 1)[-1]
+    name = att.original_name or att.file.name.rsplit("/", 1)[-1]
     response = FileResponse(
         handle,
         content_type=att.content_type or "application/octet-stream",
@@ -455,6 +440,7 @@ def application_new(request):
             item,
             data=request.POST if request.method == "POST" else None,
             files=request.FILES if request.method == "POST" else None,
+            window=True,
         )
         style(form)
     if request.method == "POST" and form is not None:
@@ -480,6 +466,7 @@ def application_new(request):
                     files=files,
                     channel=Channel.WINDOW,
                     idempotency_key=receive.cleaned_data["idempotency_key"],
+                    verified_materials=form.verified_materials(),
                 )
             except ValidationError as exc:
                 errors = errors_of(exc)
@@ -491,10 +478,7 @@ def application_new(request):
                 )
             else:
                 if created:
-                    messages.success(
-                        request,
-                        _("已受理：%(n)s，办结期限 %(d)s。") % {"n": app.number, "d": app.deadline},
-                    )
+                    _received(request, app, accept=receive.cleaned_data["accept_now"])
                 else:
                     messages.info(
                         request, _("该申请已提交过（%(n)s），未重复受理。") % {"n": app.number}
@@ -508,6 +492,11 @@ def application_new(request):
     context = {
         "receive": receive,
         "form": form,
+        "material_rows": [
+            (form[name], form[f"v_{m.pk}"]) for name, m in form.material_fields.items()
+        ]
+        if form is not None
+        else [],
         "center": center,
         "item": item,
         "routing": routing,
@@ -519,6 +508,35 @@ def application_new(request):
         return render(request, T + "_new_form.html", context)
     status = 400 if request.method == "POST" else 200
     return render(request, T + "new.html", context, status=status)
+
+
+def _received(request, app: Application, *, accept: bool) -> None:
+    """Say what happened at the window: received (已提交, to be accepted on the case's page), or
+    — with 当场受理 ticked — received and accepted in the same request."""
+    if accept:
+        try:
+            services.transition(request.user, app, Status.ACCEPTED)
+        except (ValidationError, PermissionDenied, ConflictError) as exc:
+            text = (
+                " ".join(m for msgs in errors_of(exc).values() for m in msgs)
+                if isinstance(exc, ValidationError)
+                else str(exc)
+            )
+            messages.warning(
+                request,
+                _("已收件：%(n)s（已提交），但未能当场受理：%(e)s") % {"n": app.number, "e": text},
+            )
+            return
+        messages.success(
+            request,
+            _("已受理：%(n)s，办结期限 %(d)s。") % {"n": app.number, "d": app.deadline},
+        )
+        return
+    messages.success(
+        request,
+        _("已收件：%(n)s（已提交），请核对材料后在本页点击“受理”。办结期限 %(d)s。")
+        % {"n": app.number, "d": app.deadline},
+    )
 
 
 def _routing_label(routing) -> str:

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from lianxin.core.permissions import staff_required
-from lianxin.core.scoping import CHANGE, scope_for
+from lianxin.core.scoping import CHANGE, VIEW, ancestor_paths, scope_for
 from lianxin.core.tabular import xlsx_response
 from lianxin.regions.models import Level, Region
 
@@ -33,13 +33,27 @@ def _in_force(day):
     )
 
 
+def readable_districts(user) -> list[Region]:
+    """The districts whose devolution a user may read: those in their scope, or — for street and
+    center staff, whose scope is below a district — the district above them (what was devolved
+    to them), read-only."""
+    districts = districts_for(user)
+    if districts:
+        return districts
+    above = ancestor_paths(scope_for(user, VIEW))
+    if not above:
+        return []
+    return list(Region.objects.filter(path__in=above, level=Level.COUNTY).order_by("code"))
+
+
 def _district(request, code: str) -> Region:
     code = code12(code)
     if not code:
         raise Http404
-    return get_object_or_404(
-        Region.objects.visible_to(request.user).filter(level=Level.COUNTY), code=code
-    )
+    for district in readable_districts(request.user):
+        if district.code == code:
+            return district
+    raise Http404
 
 
 def _items_of(district: Region):
@@ -82,7 +96,7 @@ def _rows(district: Region, params, day):
 @staff_required
 def devolution_matrix(request):
     today = timezone.localdate()
-    districts = districts_for(request.user)
+    districts = readable_districts(request.user)
     code = clip(request.GET, "district", 12)
     if not code and len(districts) == 1:
         code = districts[0].code
@@ -125,7 +139,9 @@ def devolution_matrix(request):
 @staff_required
 def devolution_export(request):
     today = timezone.localdate()
-    qs = Devolution.objects.visible_to(request.user).select_related("district", "item")
+    qs = Devolution.objects.filter(district__in=readable_districts(request.user)).select_related(
+        "district", "item"
+    )
     code = code12(clip(request.GET, "district", 12))
     if code:
         qs = qs.filter(district__code=code)

@@ -108,6 +108,9 @@ class Application(models.Model):
         _("超期"), choices=Overdue.choices, default=Overdue.NONE, db_index=True
     )
     on_time = models.BooleanField(_("按期办结"), null=True, blank=True)
+    # Materials whose paper original the window clerk checked instead of a scan (ids of the
+    # item's Material rows); only for applications received at the window.
+    verified_materials = models.JSONField(_("窗口核验原件的材料"), default=list, blank=True)
     result = models.TextField(_("办理结果"), blank=True)
     idempotency_key = models.CharField(_("幂等键"), max_length=64, blank=True)
     # Open311 callers may send their own id (e.g. the hotline's ticket number).
@@ -214,6 +217,8 @@ class Attachment(models.Model):
         related_name="+",
     )
     file = models.FileField(_("文件"), upload_to=material_path)
+    # The name the file had on the uploader's computer (the stored name is made unique).
+    original_name = models.CharField(_("原文件名"), max_length=255, blank=True)
     content_type = models.CharField(_("文件类型"), max_length=60)
     size = models.PositiveIntegerField(_("大小（字节）"))
     uploaded_by = models.ForeignKey(

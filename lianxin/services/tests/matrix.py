@@ -191,7 +191,8 @@ ENDPOINTS: list = [
     ),
     html("list", "services receive page", lambda c, s: f"{S}/applications/new/", center_name),
     # statistics
-    html("list", "services statistics", lambda c, s: f"{S}/stats/", center_name),
+    # Per center (the default level is the one below the user: districts for the city).
+    html("list", "services statistics", lambda c, s: f"{S}/stats/?level=center", center_name),
     Endpoint(
         "services statistics export, by center",
         "list",

@@ -190,11 +190,12 @@ def test_statistics_equal_the_rows(login, hexi, item):
     perf = client.get(f"{API}/stats/performance?level=center&{q}").json()
     assert {r["code"] for r in perf} == {c1.region.code}  # c2 concluded nothing; 南开 unseen
     [row] = perf
-    # Three concluded, but the 2-point rating reopened one: it counts again once re-concluded.
-    assert (row["concluded"], row["on_time"], row["on_time_rate"]) == (2, 1, 0.5)
+    # Three concluded; the 2-point rating reopened one, whose first conclusion (on time) stays
+    # the statistic.
+    assert (row["concluded"], row["on_time"], row["on_time_rate"]) == (3, 2, 0.6667)
     assert (row["ratings"], row["satisfaction"], row["satisfied_rate"]) == (2, 3.5, 0.5)
     [district] = client.get(f"{API}/stats/performance?level=district&{q}").json()
-    assert district["code"] == "120103000000" and district["concluded"] == 2
+    assert district["code"] == "120103000000" and district["concluded"] == 3
     [street] = client.get(f"{API}/stats/performance?level=street&{q}").json()
     assert street["code"] == c1.street_code and street["name"]
     # Outside the period: nothing.
@@ -211,7 +212,7 @@ def test_statistics_equal_the_rows(login, hexi, item):
     assert statuses["rated"] == 1 and statuses["reopened"] == 1 and statuses["concluded"] == 1
     assert statuses["submitted"] == 1
     summary = client.get(f"{API}/stats/summary?{q}").json()
-    assert summary["total"] == 4 and summary["concluded"] == 2 and summary["satisfaction"] == 3.5
+    assert summary["total"] == 4 and summary["concluded"] == 3 and summary["satisfaction"] == 3.5
     assert summary["open"] == 2  # the one never touched and the reopened one
     bad = client.get(f"{API}/stats/summary?date_from=2026-04-01&date_to=2026-03-01")
     assert bad.status_code == 422 and "date_from" in bad.json()["errors"]

@@ -92,3 +92,27 @@ def test_export_lists_devolutions_in_scope(item, hexi, login):
     )
     names = [r[2] for r in rows[1:]]
     assert names == ["老年证办理"]
+
+
+@pytest.mark.parametrize("who", ["street_staff", "center_staff"])
+def test_streets_and_centers_read_their_districts_devolution(item, request, login, who):
+    """Street and center staff have no district in scope, yet they must know what was devolved
+    to them: their district's matrix, read-only."""
+    f.devolution(region(HEXI), item)
+    client = login(request.getfixturevalue(who))
+    body = client.get(URL).content.decode()
+    assert "您的数据范围内没有区" not in body
+    assert f'data-district="{HEXI}"' in body and 'id="read-only"' in body
+    row = re.search(rf'<tr id="item-{item.pk}".*?</tr>', body, re.S).group(0)
+    assert 'data-level="community"' in row
+    assert f"/services/devolution/{HEXI}/items/" not in body  # no devolve buttons
+    assert client.get(f"{URL}?district={NANKAI}").status_code == 404
+    assert client.get(f"{URL}{HEXI}/items/{item.pk}/").status_code == 403
+    export = client.get(f"{URL}export.xlsx")
+    assert export.status_code == 200
+    rows = list(
+        openpyxl.load_workbook(io.BytesIO(b"".join(export.streaming_content))).active.iter_rows(
+            values_only=True
+        )
+    )
+    assert any(item.name in (r or ()) for r in rows)

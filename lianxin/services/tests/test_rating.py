@@ -68,7 +68,8 @@ def test_unhappy_ratings_reopen(resident, center_staff, concluded, score, text, 
     if reopens:
         last = concluded.steps.last()
         assert (last.from_status, last.to_status, last.actor) == ("rated", "reopened", None)
-        assert concluded.on_time is None  # no longer counted as concluded
+        # The first conclusion stays the statistic (on time against the original deadline).
+        assert concluded.on_time is True
         # The center concludes again.
         again = services.transition(center_staff, concluded, Status.CONCLUDED, result="重新办结")
         assert again.status == Status.CONCLUDED and again.on_time is True
@@ -103,3 +104,43 @@ def test_not_before_conclusion(resident, region):
     )
     with pytest.raises(ValidationError):
         services.rate(resident, app, score=5, answer_ids=[])
+
+
+def test_a_reopened_case_gets_a_fresh_deadline(resident, center_staff, concluded):
+    """Reopened weeks after its deadline, the case is not at once (3×) overdue: its time limit
+    runs afresh from the reopening day; the first conclusion (on time) stays the statistic."""
+    from datetime import date, timedelta
+    from unittest import mock
+
+    from django.utils import timezone
+
+    from lianxin.core.models import AuditLog
+    from lianxin.services import deadlines, queries
+    from lianxin.services.models import Application
+
+    old_deadline = concluded.deadline
+    Application.objects.filter(pk=concluded.pk).update(overdue=3)  # as if escalated before
+    later = timezone.now() + timedelta(days=60)
+    with mock.patch("django.utils.timezone.now", return_value=later):
+        services.rate(resident, concluded, score=1, answer_ids=[])
+        today = timezone.localdate()
+        app = Application.objects.get(pk=concluded.pk)
+        assert app.status == Status.REOPENED
+        days = app.time_limit_days
+        assert app.deadline == deadlines.deadline(today, days) > old_deadline
+        assert app.grave_deadline == deadlines.grave_deadline(today, days)
+        assert app.overdue == 0 and app.on_time is True
+        assert queries.overdue_now(app, today) == 0
+        assert not queries.workbench(center_staff, {"overdue": "1"}).filter(pk=app.pk).exists()
+        entry = AuditLog.objects.filter(action="reopen", target_id=str(app.pk)).latest("pk")
+        assert entry.changes["deadline"] == [old_deadline.isoformat(), app.deadline.isoformat()]
+        assert entry.changes["overdue"] == [3, 0]
+        # Concluded again, late: the first conclusion's on-time verdict and time are kept.
+        first_at = app.concluded_at
+        with mock.patch("django.utils.timezone.localdate", return_value=date(2099, 1, 1)):
+            again = services.transition(center_staff, app, Status.CONCLUDED, result="重新办结")
+        assert again.on_time is True and again.concluded_at == first_at
+    # The one rating is kept: a second one is refused with a message, not a database error.
+    with pytest.raises(ValidationError) as exc:
+        services.rate(resident, again, score=5, answer_ids=[])
+    assert "score" in exc.value.message_dict

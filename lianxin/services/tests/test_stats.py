@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from lianxin.core.tests.factories import HEXI, HEXI_VILLAGE, HEXI_VILLAGE_2, NANKAI_VILLAGE
 from lianxin.core.tests.factories import region as get
-from lianxin.services import queries, services
+from lianxin.services import queries, queries_stats, services
 from lianxin.services.models import Application, Status
 from lianxin.services.tests import factories as f
 
@@ -55,47 +55,69 @@ def data(db, root, resident):
 
 
 def test_on_time_rate_per_center(data, hexi):
-    rows = {r["key"]: r for r in queries.performance(hexi, "center")}
-    assert set(rows) == {data["jjl"].pk, data["rhl"].pk}  # 南开 is out of scope
+    rows = {r["key"]: r for r in queries_stats.performance(hexi, "center")}
+    assert set(rows) == {data["jjl"].pk}  # 荣华里 concluded nothing; 南开 is out of scope
     jjl = rows[data["jjl"].pk]
-    assert (jjl["submitted"], jjl["concluded"], jjl["on_time"], jjl["open"]) == (4, 3, 2, 1)
-    assert jjl["on_time_rate"] == round(2 / 3, 4)
-    assert (jjl["rated"], jjl["avg_score"], jjl["satisfied_rate"]) == (1, 4.0, 1.0)
-    rhl = rows[data["rhl"].pk]
-    assert rhl["on_time_rate"] is None and rhl["avg_score"] is None
+    assert (jjl["concluded"], jjl["on_time"], jjl["on_time_rate"]) == (3, 2, round(2 / 3, 4))
+    assert (jjl["ratings"], jjl["satisfaction"], jjl["satisfied_rate"]) == (1, 4.0, 1.0)
+    units = {
+        r["key"]: r
+        for r in queries_stats.unit_rows("center", queries_stats.by_unit(hexi, "center"))
+    }
+    assert (units[data["jjl"].pk]["total"], units[data["jjl"].pk]["open"]) == (4, 1)
+    rhl = units[data["rhl"].pk]
+    assert rhl["total"] == 1 and rhl["on_time_rate"] is None and rhl["satisfaction"] is None
 
 
 def test_per_street_and_district(data, city):
-    streets = {r["key"]: r for r in queries.performance(city, "street")}
-    assert streets["120103001000"]["submitted"] == 5
+    streets = {
+        r["key"]: r
+        for r in queries_stats.unit_rows("street", queries_stats.by_unit(city, "street"))
+    }
+    assert streets["120103001000"]["total"] == 5
     assert streets["120103001000"]["name"].endswith("街道")
-    districts = {r["key"]: r for r in queries.performance(city, "district")}
+    districts = {r["key"]: r for r in queries_stats.performance(city, "district")}
     assert districts["120103000000"]["on_time_rate"] == round(2 / 3, 4)
     assert districts["120104000000"]["on_time_rate"] == 1.0
     assert districts["120104000000"]["name"] == "南开区"
 
 
+def test_units_sort_in_sql(data, city):
+    rows = queries_stats.by_unit(city, "district", sort="-total")
+    assert [r["district_code"] for r in rows] == ["120103000000", "120104000000"]
+    rows = queries_stats.by_unit(city, "district", sort="-on_time_rate")
+    assert [r["district_code"] for r in rows] == ["120104000000", "120103000000"]
+
+
 def test_summary_and_counts(data, hexi, nankai):
-    s = queries.summary(hexi)
-    assert (s["submitted"], s["concluded"], s["on_time"], s["open"]) == (5, 3, 2, 2)
+    s = queries_stats.summary(hexi)
+    assert (s["total"], s["concluded"], s["on_time"], s["open"]) == (5, 3, 2, 2)
     assert s["on_time_rate"] == round(2 / 3, 4)
-    assert queries.summary(nankai)["submitted"] == 1
-    by_status = {r["key"]: r["count"] for r in queries.counts_by(hexi, "status")}
+    assert queries_stats.summary(nankai)["total"] == 1
+    by_status = {
+        r["status"]: r["total"] for r in queries_stats.applications_by(hexi, "status") if r["total"]
+    }
     assert by_status == {"concluded": 2, "rated": 1, "submitted": 2}
-    by_center = {r["key"]: r["count"] for r in queries.counts_by(hexi, "center")}
+    by_center = {r["id"]: r["total"] for r in queries_stats.applications_by(hexi, "center")}
     assert by_center == {data["jjl"].pk: 4, data["rhl"].pk: 1}
-    assert queries.counts_by(hexi, "item")[0]["count"] == 5
+    assert queries_stats.applications_by(hexi, "item")[0]["total"] == 5
 
 
 def test_date_range(data, hexi):
     today = timezone.localdate()
-    assert queries.summary(hexi, start=today, end=today)["submitted"] == 5
-    assert queries.summary(hexi, end=today - timedelta(days=1))["submitted"] == 0
+    assert queries_stats.summary(hexi, date_from=today, date_to=today)["total"] == 5
+    assert queries_stats.summary(hexi, date_to=today - timedelta(days=1))["total"] == 0
 
 
 def test_nobody_sees_figures_out_of_scope(data, resident, norole):
-    assert queries.summary(resident)["submitted"] == 0
-    assert queries.performance(norole, "center") == []
+    assert queries_stats.summary(resident)["total"] == 0
+    assert queries_stats.performance(norole, "center") == []
+
+
+def test_the_statistics_live_in_one_module():
+    """queries_stats is the one statistics module; queries keeps the queue and routing."""
+    for name in ("counts_by", "performance", "summary", "on_time_rate"):
+        assert not hasattr(queries, name)
 
 
 def test_workbench_in_scope_ordered_by_deadline(data, center_staff, root):

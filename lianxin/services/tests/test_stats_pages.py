@@ -33,12 +33,71 @@ def cases(db):
 
 def test_figures_are_in_scope(cases, hexi, login):
     hexi_center, nankai_center = cases
-    body = login(hexi).get(URL).content.decode()
+    body = login(hexi).get(URL + "?level=center").content.decode()
     assert re.search(r'data-figure="total">2<', body)
     assert re.search(r'data-figure="on-time">100%<', body)
     assert f'data-center="{hexi_center.pk}"' in body
     assert f'data-center="{nankai_center.pk}"' not in body
     assert "data-stats-chart" in body and "echarts.min.js" in body
+
+
+@pytest.mark.parametrize(
+    "who,level",
+    [
+        ("city", "district"),
+        ("hexi", "street"),
+        ("street_staff", "center"),
+        ("center_staff", "center"),
+    ],
+)
+def test_the_default_level_is_the_one_below_the_users(cases, login, request, who, level):
+    body = login(request.getfixturevalue(who)).get(URL).content.decode()
+    assert f'id="performance-table" data-level="{level}"' in body
+
+
+def test_a_district_picked_by_the_city_shows_its_streets(cases, city, login):
+    hexi_center, _ = cases
+    body = login(city).get(URL + "?district=120103").content.decode()
+    assert 'data-level="street"' in body and f'data-key="{hexi_center.street_code}"' in body
+
+
+def test_the_per_center_table_is_paged_and_sorted(db, hexi, login):
+    from lianxin.core.tests.factories import HEXI
+    from lianxin.regions.models import Level, Region
+
+    item = f.item(name="分页事项", materials=())
+    villages = list(
+        Region.objects.filter(path__startswith=region(HEXI).path, level=Level.VILLAGE).order_by(
+            "code"
+        )[:12]
+    )
+    assert len(villages) == 12
+    centers = [f.center_of(v) for v in villages]
+    for n, c in enumerate(centers):
+        for _ in range(n % 4 + 1):  # the 4th, 8th and 12th centers have 4 applications
+            f.application(c, item_obj=item)
+    client = login(hexi)
+    body = client.get(URL + "?level=center&per_page=10&sort=-total").content.decode()
+    rows = re.findall(r'<tr data-key="\d+" data-center="(\d+)"', body)
+    assert len(rows) == 10 and 'data-count="12"' in body
+    assert [int(pk) for pk in rows[:3]] == [centers[3].pk, centers[7].pk, centers[11].pk]
+    second = client.get(URL + "?level=center&per_page=10&sort=-total&page=2").content.decode()
+    assert len(re.findall(r'<tr data-key="\d+" data-center', second)) == 2
+    # Sort links replace the current sort (one sort= each) and go back to the first page.
+    sort_links = re.findall(r'aria-sort="\w+"><a href="\?([^"]*)"', second.replace("&amp;", "&"))
+    assert sort_links and all(link.count("sort=") == 1 for link in sort_links)
+    assert not any(re.search(r"(^|&)page=", link) for link in sort_links)
+    assert "sort=total&" in sort_links[1] + "&"  # 办件 sorted descending now: next is ascending
+
+
+def test_the_statistics_page_is_a_fixed_number_of_queries(
+    cases, city, login, django_assert_max_num_queries
+):
+    """However many centers: the figures are GROUP BY queries and one page of rows."""
+    client = login(city)
+    client.get(URL)
+    with django_assert_max_num_queries(16):
+        client.get(URL + "?level=center")
 
 
 def test_the_city_sees_both_and_groups_by_district(cases, city, login):

@@ -109,6 +109,12 @@ def test_sorting_and_paging(hexi, login, item, region):
     assert len(second) == 1
     newest_first = numbers(client.get(URL + "?sort=-number&per_page=50").content.decode())
     assert newest_first == [str(a.pk) for a in sorted(made, key=lambda a: a.number, reverse=True)]
+    # A sort link replaces the sort in force (it used to append one more sort= each click).
+    body = client.get(URL + "?sort=-submitted&status=all&per_page=10&page=2").content.decode()
+    links = re.findall(r'aria-sort="\w+"><a href="\?([^"]*)"', body.replace("&amp;", "&"))
+    assert len(links) == 5 and all(link.count("sort=") == 1 for link in links)
+    assert all("status=all" in link and not re.search(r"(^|&)page=", link) for link in links)
+    assert "sort=submitted" in " ".join(links)  # the column sorted descending flips
 
 
 def test_htmx_returns_the_queue_alone(hexi, login, item, hexi_center):
