@@ -352,7 +352,8 @@ def window_receives(page, watch, walk_in: str, good_id: str, problems: list) -> 
     path = paths[0]
     page.goto(path)
     number = page.locator("h1.page-title .code").inner_text().strip()
-    expect(page.locator("[data-status]").first).to_have_text("已提交")
+    # "当场受理" is ticked by default: the clerk has the papers in hand.
+    expect(page.locator("[data-status]").first).to_have_text("已受理")
     expect(page.locator("#applicant")).to_contain_text(walk_in)
     expect(page.locator("#id-number")).not_to_contain_text(good_id)  # masked until revealed
     expect(page.locator("#materials .ti-circle-check")).to_have_count(3)
@@ -366,7 +367,6 @@ def window_receives(page, watch, walk_in: str, good_id: str, problems: list) -> 
 
 def window_transfers(page, path: str) -> None:
     page.goto(path)
-    act(page, "accept", "已受理", note="材料齐全，予以受理。")
     expect(page.locator("#transition-form [data-action=conclude]")).to_have_count(0)
     act(page, "transfer", "已转上级办理", note="特困供养须街道审核，已转大营门街道。")
     # The street concludes it, not the window: no button, and no back door.
