@@ -11,11 +11,18 @@ Built on the foundation's demo centers (lianxin.centers.demo) and written straig
   some still open (a few overdue, fewer 3× overdue), some returned for more material, rejected or
   withdrawn, a few very unhappy ratings that reopened the case; deadlines over the real working-day
   calendar (lianxin.services.deadlines); ID numbers valid (GB 11643), encrypted;
+- staff act on working days in office hours (residents submit online and rate at any time);
+  numbers as the live service gives them (SQ + day of receipt + row id);
 - the demo resident (13800138000) has cases in several states at the demo 河西 center;
-- rooms and activities (lianxin.venues) and notices (lianxin.portal) when those apps are there.
+- rooms and activities (lianxin.venues): a year of them and the coming four weeks (published,
+  sign-up open, some nearly full, a few full with a waitlist, a few today; nothing to come has
+  been attended), bookings at every center with bookable rooms in the last and the next weeks;
+- notices (lianxin.portal): each center's service information lists what it concludes and what
+  it passes to the street from the routing itself (queries.items_at).
 
-Deterministic for a seed and a day: nothing depends on the clock but `today` (events are laid out
-before 08:30 of today).
+Deterministic for a seed and a day: nothing depends on the clock but `today` (what has happened
+is laid out before 08:30 of today; what is to come after it). Application numbers end in the
+row id, so a rebuild renumbers them.
 """
 
 from __future__ import annotations
@@ -37,7 +44,7 @@ from lianxin.accounts.models import AccountKind, User
 from lianxin.campaign.demo import GIVEN, SURNAMES
 from lianxin.centers.models import Center, CenterStatus
 from lianxin.core import audit, crypto
-from lianxin.core.db import analyze
+from lianxin.core.db import analyze, write_rows
 from lianxin.core.workdays import calendar
 from lianxin.regions.models import Kind, Level, Region
 
@@ -61,6 +68,7 @@ from .models import (
     Step,
     TimeLimit,
 )
+from .services import _number
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 CITY = "120000000000"
@@ -529,11 +537,12 @@ class ServicesDemo:
         rng = self.rng
         day = self.first_day + timedelta(days=rng.randrange(365))
         if channel == Channel.WINDOW:
-            if not self.cal.is_working_day(day):
-                day = self.cal.add_working_days(day, -1)
-            moment = _at(day, rng.randint(8 * 60 + 35, 17 * 60 + 10))
-        else:
-            moment = _at(day, rng.randint(7 * 60, 23 * 60 + 30))
+            # The clerk enters it at the window: a working day in office hours (today's hall
+            # opens at `now`, so a window case of today moves to the working day before).
+            if not self.cal.is_working_day(day) or day >= self.today:
+                day = self.cal.add_working_days(min(day, self.today), -1)
+            return _at(day, rng.randint(8 * 60 + 35, 17 * 60 + 10))
+        moment = _at(day, rng.randint(7 * 60, 23 * 60 + 30))
         if moment >= self.now:
             moment = self.now - timedelta(minutes=rng.randint(30, 60 * 14))
         return moment
@@ -551,6 +560,29 @@ class ServicesDemo:
             days = 1
         day = self.cal.add_working_days(day, max(days, 1))
         return _at(day, rng.randint(8 * 60 + 40, 17 * 60 + 15))
+
+    def work_between(self, a: datetime, b: datetime, lo: float, hi: float) -> datetime:
+        """A moment in working hours between `a` and `b` (both in working hours, a < b), about
+        `lo`..`hi` of the way: staff act in office hours, not at 04:36."""
+        rng = self.rng
+        moment = a + (b - a) * rng.uniform(lo, hi)
+        day = local_day(moment)
+        if self.cal.is_working_day(day):
+            opens, closes = _at(day, 8 * 60 + 40), _at(day, 17 * 60 + 20)
+            if opens <= moment <= closes:
+                return moment
+            if moment < opens:
+                moment = opens + timedelta(minutes=rng.randint(0, 50))
+            else:
+                moment = _at(
+                    self.cal.add_working_days(day, 1), rng.randint(8 * 60 + 40, 9 * 60 + 30)
+                )
+        else:
+            moment = _at(self.cal.add_working_days(day, 1), rng.randint(8 * 60 + 40, 9 * 60 + 30))
+        if a < moment < b:
+            return moment
+        # Too close to `b`: a few minutes after `a` (which is in working hours, before 17:20).
+        return a + min((b - a) / 3, timedelta(minutes=5))
 
     def _case(self, center: Center, spec: dict, scenario: str = "") -> Case:
         rng = self.rng
@@ -644,7 +676,10 @@ class ServicesDemo:
         if fate == "returned":
             if not step(Status.SUBMITTED, Status.RETURNED, t, "window", rng.choice(RETURN_NOTES)):
                 return
-            back = t + timedelta(days=rng.randint(1, 6), hours=rng.randint(0, 8))
+            if app.channel == Channel.ONLINE:  # the resident uploads it, any time
+                back = t + timedelta(days=rng.randint(1, 6), hours=rng.randint(0, 8))
+            else:  # brought to the window
+                back = self.work_moment(t, rng.randint(1, 5))
             if rng.random() < 0.2 or back >= now:
                 if back < now - timedelta(days=30):
                     step(
@@ -676,7 +711,7 @@ class ServicesDemo:
         if finish <= t:
             finish = self.work_moment(t, 0)
         transfers = app.handling_mode in TRANSFERRED_MODES
-        t2 = t + (finish - t) * rng.uniform(0.05, 0.3)
+        t2 = self.work_between(t, finish, 0.05, 0.3)
         if transfers and rng.random() < 0.4:
             if not step(Status.ACCEPTED, Status.TRANSFERRED, t2, "window", "已转街道办理"):
                 return
@@ -684,7 +719,7 @@ class ServicesDemo:
             if not step(Status.ACCEPTED, Status.IN_PROGRESS, t2, "window"):
                 return
             if transfers:
-                t3 = t2 + (finish - t2) * rng.uniform(0.05, 0.4)
+                t3 = self.work_between(t2, finish, 0.05, 0.4)
                 if not step(Status.IN_PROGRESS, Status.TRANSFERRED, t3, "window", "已转街道办理"):
                     return
         who = "upper" if transfers else "window"
@@ -840,14 +875,11 @@ class ServicesDemo:
     def _save(self) -> None:
         User.objects.bulk_create(self.new_residents, batch_size=BATCH)
         self.counts["residents"] = len(self.new_residents)
-        # Numbers as submit_application gives them: SQ + day + serial, in order of submission.
+        # In order of submission; a placeholder number until the row has its id (below).
         self.cases.sort(key=lambda c: c.app.submitted_at)
-        serial: Counter = Counter()
-        for case in self.cases:
+        for i, case in enumerate(self.cases):
             app = case.app
-            day = local_day(app.submitted_at)
-            serial[day] += 1
-            app.number = f"SQ{day:%Y%m%d}{serial[day]:06d}"
+            app.number = f"DEMO-{i:08d}"
             if app.status in _OPEN:  # this morning's escalation run
                 app.overdue = deadlines.overdue_level(self.today, app.deadline, app.grave_deadline)
         apps = [c.app for c in self.cases]
@@ -868,6 +900,9 @@ class ServicesDemo:
         ids = dict(Application.objects.filter(is_demo=True).values_list("number", "id"))
         for a in apps:
             a.pk = ids[a.number]
+            # The live format (services._number): SQ + the day of receipt + the row's id.
+            a.number = _number(local_day(a.submitted_at), a.pk)
+        write_rows(Application, apps, ["number"])
         actor_id = {"system": None}
         steps, ratings = [], []
         for case in self.cases:
@@ -1032,6 +1067,28 @@ def present() -> bool:
 # homes, party days and culture and sports in 河西区; 东丽区 and 西青区 lighter.
 ROOM_DISTRICTS = {data.HONGQIAO: 1.0, data.HEXI: 1.0, data.DONGLI: 0.4, data.XIQING: 0.4}
 ACTIVITY_RESIDENTS_PER_STREET = 40
+LIGHT_RESIDENTS_PER_STREET = 6  # elsewhere: residents who book a room now and then
+AHEAD_DAYS = 27  # activities are published through the coming four weeks
+TODAY_SHARE = 0.05  # centers with an activity today (and always the demo 河西 center)
+BOOKING_FIELDS = [
+    "room",
+    "room_name",
+    "center",
+    "region_path",
+    "resident",
+    "day",
+    "starts_at",
+    "ends_at",
+    "purpose",
+    "party_size",
+    "status",
+    "created_at",
+    "cancelled_at",
+    "cancelled_by",
+    "version",
+]
+FULL_SHARE = 0.05  # upcoming activities full, with residents on the waitlist
+NEARLY_FULL_SHARE = 0.25
 PARTY_DAY_TOPICS = [
     "学习贯彻党的创新理论专题学习",
     "重温入党誓词",
@@ -1083,9 +1140,12 @@ def _venues_models():
 
 
 def build_venues(demo: ServicesDemo) -> dict:
-    """Opening hours for every center of the run; a year of activities (with sign-ups and
-    attendance) and bookings in the districts of ROOM_DISTRICTS; the demo resident's booking
-    and sign-up. Every room slot is held once (BookingSlot), as the booking service would."""
+    """Opening hours for the centers shown in depth; a year of activities (with sign-ups and
+    attendance) and bookings in the districts of ROOM_DISTRICTS, and the coming four weeks
+    (published, sign-up open, some nearly full, a few full with a waitlist, a few today);
+    bookings in the last 30 days and the coming three weeks at every center with bookable rooms;
+    the demo resident's booking, sign-up and waitlist place. Every room slot is held once
+    (BookingSlot), as the booking service would."""
     venues = _venues_models()
     if venues is None:
         return {}
@@ -1101,36 +1161,86 @@ class RoomsDemo:
 
     def run(self) -> dict:
         from lianxin.centers.models import Room
+        from lianxin.venues.hours import DEFAULT_WEEK, grid
         from lianxin.venues.hours import at as local_at
-        from lianxin.venues.hours import grid
 
-        self.local_at, self.grid = local_at, grid
+        self.local_at, self.grid, self.default_week = local_at, grid, DEFAULT_WEEK
         d = self.d
         self.weeks = self._hours()
         d.rooms_demo_weeks = self.weeks  # the notices post them
-        centers = [c for c in d.centers if c.district_code in ROOM_DISTRICTS]
         rooms: dict[int, dict[str, list]] = defaultdict(lambda: defaultdict(list))
-        for room in Room.objects.filter(center__in=centers).select_related("room_type"):
+        in_depth = [c for c in d.centers if c.district_code in ROOM_DISTRICTS]
+        for room in (
+            Room.objects.filter(center__in=in_depth).select_related("room_type").order_by("pk")
+        ):
             rooms[room.center_id][room.room_type.code].append(room)
+        # Elsewhere only the bookable rooms, as plain values (30,000 rooms as models cost seconds).
+        ids = {c.pk for c in d.centers if c.district_code not in ROOM_DISTRICTS}
+        for pk, center_id, name, capacity in (
+            Room.objects.filter(
+                bookable=True, center__is_demo=True, center__status=CenterStatus.IN_USE
+            )
+            .exclude(center__district_code__in=list(ROOM_DISTRICTS))
+            .order_by("pk")
+            .values_list("pk", "center_id", "name", "capacity")
+        ):
+            if center_id in ids:
+                room = SimpleNamespace(pk=pk, name=name, capacity=capacity, bookable=True)
+                rooms[center_id]["bookable"].append(room)
         self.rooms = rooms
-        self._residents(centers)
+        light = [
+            c for c in d.centers if c.district_code not in ROOM_DISTRICTS and self._bookable(c.pk)
+        ]
+        self._residents(in_depth, light)
+        # Where the demo resident waits for a place: another 河西 center's next activity is full.
+        home = d.home.pk if d.home is not None else None
+        others = [c for c in in_depth if c.district_code == data.HEXI and c.pk != home]
+        near = [c for c in others if d.home is not None and c.street_code == d.home.street_code]
+        self.waitlist_center = (near or others or [None])[0]
         activities, signups, bookings = [], [], []
-        for center in centers:
+        for center in in_depth:
             a, s = self._activities(center)
             activities += a
             signups += s
             bookings += self._bookings(center)
+        for center in light:
+            bookings += self._recent_and_upcoming(center, per_period=(2, 1))
         mine = self._resident_rows(activities, bookings, signups)
         v = self.v
-        v.Activity.objects.bulk_create([a for a, _s in activities], batch_size=BATCH)
-        v.Booking.objects.bulk_create([b for b, _s in bookings], batch_size=BATCH)
-        from lianxin.core.db import write_rows
-
-        # created_at is auto_now_add: the real publication and booking times, put back.
-        write_rows(v.Booking, [b for b, _s in bookings], ["created_at"])
-        write_rows(v.Activity, [a for a, _s in activities], ["created_at"])
+        # Activities and bookings as plain rows (40,000 model instances cost seconds; and
+        # created_at, auto_now_add, goes in as it was). Activities get their ids back by center,
+        # start and title (unique in the demo), live bookings by room and start (their slots
+        # make that unique).
+        fields = [f for f in v.Activity._meta.concrete_fields if not f.primary_key]
+        _insert(
+            v.Activity,
+            [f.name for f in fields],
+            [[getattr(a, f.attname) for f in fields] for a, _s in activities],
+        )
+        ids = {
+            key[:3]: key[3]
+            for key in v.Activity.objects.filter(center__is_demo=True).values_list(
+                "center_id", "starts_at", "title", "id"
+            )
+        }
+        for a, _s in activities:
+            a.pk = ids[(a.center_id, a.starts_at, a.title)]
+        _insert(
+            v.Booking,
+            BOOKING_FIELDS,
+            [[getattr(b, f) for f in BOOKING_FIELDS] for b, _s in bookings],
+        )
+        ids = {
+            (room, start): pk
+            for room, start, pk in v.Booking.objects.filter(center__is_demo=True)
+            .exclude(status=v.BookingStatus.CANCELLED)
+            .values_list("room_id", "starts_at", "id")
+        }
+        for b, starts in bookings:
+            if starts:
+                b.pk = ids[(b.room, b.starts_at)]
         slots = [(a.room_id, s, None, a.pk) for a, starts in activities for s in starts]
-        slots += [(b.room_id, s, b.pk, None) for b, starts in bookings for s in starts]
+        slots += [(b.room, s, b.pk, None) for b, starts in bookings for s in starts]
         _insert(v.BookingSlot, ["room", "starts_at", "booking", "activity"], slots)
         _insert(
             v.SignUp,
@@ -1150,11 +1260,15 @@ class RoomsDemo:
         return {
             "hours": self.hour_rows,
             "activities": len(activities),
+            "upcoming_activities": sum(1 for a, _s in activities if a.ends_at > d.now),
             "signups": len(signups),
             "bookings": len(bookings),
             "slots": len(slots),
             "resident_venue_rows": mine,
         }
+
+    def _bookable(self, center_id: int) -> list:
+        return [r for rs in self.rooms.get(center_id, {}).values() for r in rs if r.bookable]
 
     # -- opening hours --------------------------------------------------------------------------
     def _hours(self) -> dict[int, dict[int, list]]:
@@ -1192,7 +1306,8 @@ class RoomsDemo:
         return weeks
 
     def open_slots(self, center, day: date) -> list[tuple[time, time]]:
-        return self.grid(self.weeks[center.pk].get(day.weekday(), []))
+        week = self.weeks.get(center.pk, self.default_week)
+        return self.grid(week.get(day.weekday(), []))
 
     def hold(self, room, starts_at: datetime, ends_at: datetime) -> list[datetime] | None:
         from lianxin.venues.hours import slot_starts
@@ -1203,16 +1318,18 @@ class RoomsDemo:
         self.held.update((room.pk, s) for s in starts)
         return starts
 
-    def _residents(self, centers) -> None:
-        """Residents who come to activities: the street's applicants with accounts and more."""
+    def _residents(self, in_depth, light) -> None:
+        """Residents who come to activities and book rooms: the street's applicants with
+        accounts and more (fewer where only rooms are booked)."""
         d = self.d
         by_street: dict[str, list[User]] = defaultdict(list)
         for street, people in d.people.items():
             by_street[street] = [p.user for p in people if p.user is not None and p.user.pk]
+        need = {c.street_code: LIGHT_RESIDENTS_PER_STREET for c in light}
+        need.update({c.street_code: ACTIVITY_RESIDENTS_PER_STREET for c in in_depth})
         extra = []
-        for street in sorted({c.street_code for c in centers}):
-            need = ACTIVITY_RESIDENTS_PER_STREET - len(by_street[street])
-            for _ in range(max(0, need)):
+        for street in sorted(need):
+            for _ in range(max(0, need[street] - len(by_street[street]))):
                 phone = d.phone()
                 digest = crypto.digest(phone)
                 d.taken_phones.add(digest)
@@ -1236,101 +1353,159 @@ class RoomsDemo:
         share = ROOM_DISTRICTS[center.district_code]
         rooms = self.rooms[center.pk]
         out, signups = [], []
-        plans = []  # (kind, title, room, day, start, end, capacity, attendance range)
+        # (kind, title, room, day, start, end, capacity, attendance range, day fixed)
+        plans = []
         AK = self.v.ActivityKind
         party = (rooms.get("party_room") or rooms.get("meeting_room") or [None])[0]
+        culture = (rooms.get("culture_sports") or [None])[0]
         months = range(12) if share == 1.0 else range(0, 12, 6)
         for m in months:
             day = d.first_day + timedelta(days=30 * m + rng.randint(0, 27))
-            plans.append(
-                (
-                    AK.PARTY_DAY,
-                    f"主题党日：{rng.choice(PARTY_DAY_TOPICS)}",
-                    party,
-                    day,
-                    time(9, 0),
-                    time(11, 0),
-                    party.capacity if party else 30,
-                    (4, 12),
-                )
-            )
-        culture = (rooms.get("culture_sports") or [None])[0]
+            plans.append(self._party(party, day))
         for m in range(0, 12, 2 if share == 1.0 else 4):
-            title, lo, hi = rng.choice(CULTURE)
             day = d.first_day + timedelta(days=30 * m + rng.randint(0, 27))
+            plans.append(self._culture(culture, day))
+        # The coming four weeks: this month's party day, culture and sports, some of it today.
+        if share == 1.0:
+            plans.append(self._party(party, d.today + timedelta(days=rng.randint(1, AHEAD_DAYS))))
+        for _ in range(2 if share == 1.0 else 1):
             plans.append(
-                (AK.CULTURE_SPORTS, title, culture, day, time(14, 30), time(16, 30), hi, (lo, hi))
+                self._culture(culture, d.today + timedelta(days=rng.randint(1, AHEAD_DAYS)))
             )
+        if (d.home is not None and center.pk == d.home.pk) or rng.random() < TODAY_SHARE:
+            plans.append(self._culture(culture, d.today, fixed=True))
         if center.district_code == data.HONGQIAO:
+            # Day care on Tuesdays and the children's home on Saturdays: every fourth week in
+            # the year's record, then weekly from a month ago through the coming weeks.
             care = (rooms.get("elderly_daycare") or [None])[0]
             kids = (rooms.get("children_home") or [None])[0]
             start = d.first_day + timedelta(days=(1 - d.first_day.weekday()) % 7)  # a Tuesday
+            weekly_from = d.today - timedelta(weeks=4)
+            tuesdays = []
             for w in range(0, 52, 4):
                 day = start + timedelta(weeks=w + rng.choice((0, 1)))
+                if day < weekly_from:
+                    tuesdays.append(day)
+            day = weekly_from + timedelta(days=(1 - weekly_from.weekday()) % 7)
+            while day <= d.today + timedelta(days=AHEAD_DAYS):
+                tuesdays.append(day)
+                day += timedelta(weeks=1)
+            for day in tuesdays:
+                title = f"日间照料：{rng.choice(ELDERLY)}"
                 plans.append(
-                    (
-                        AK.ELDERLY,
-                        f"日间照料：{rng.choice(ELDERLY)}",
-                        care,
-                        day,
-                        time(9, 30),
-                        time(11, 0),
-                        20,
-                        (4, 10),
-                    )
+                    (AK.ELDERLY, title, care, day, time(9, 30), time(11, 0), 20, (4, 10), True)
                 )
+                title = f"儿童之家：{rng.choice(CHILDREN)}"
                 sat = day + timedelta(days=4)
                 plans.append(
-                    (
-                        AK.CHILDREN,
-                        f"儿童之家：{rng.choice(CHILDREN)}",
-                        kids,
-                        sat,
-                        time(9, 30),
-                        time(11, 0),
-                        15,
-                        (3, 8),
-                    )
+                    (AK.CHILDREN, title, kids, sat, time(9, 30), time(11, 0), 15, (3, 8), True)
                 )
         people = self.by_street[center.street_code]
-        for kind, title, room, day, start, end, capacity, attend in plans:
-            if kind in (AK.PARTY_DAY, AK.CULTURE_SPORTS) and day.weekday() >= 5:
-                day -= timedelta(days=day.weekday() - 4)  # held on a weekday
-            if day > d.today + timedelta(days=30):
+        # The demo resident's places are laid out by _resident_rows, not drawn at random.
+        resident = d.resident.pk if d.resident is not None else None
+        pool = [p for p in people if p.pk != resident]
+        force_full = self.waitlist_center is not None and center.pk == self.waitlist_center.pk
+        seen: set[tuple[datetime, str]] = set()
+        for kind, title, room, day, start, end, capacity, attend, fixed in plans:
+            if not fixed and day.weekday() >= 5:  # held on a weekday
+                if day > d.today:
+                    day += timedelta(days=7 - day.weekday())
+                else:
+                    day -= timedelta(days=day.weekday() - 4)
+            if day > d.today + timedelta(days=AHEAD_DAYS + 2):
                 continue
             if room is not None:
                 capacity = min(capacity, room.capacity or capacity)
             starts_at, ends_at = self.local_at(day, start), self.local_at(day, end)
+            if (starts_at, title) in seen:
+                continue  # the same programme twice: once is enough (and keys the row's id)
+            seen.add((starts_at, title))
             held = self.hold(room, starts_at, ends_at) if room is not None else []
             if held is None:
                 continue  # the room is taken then: the activity goes without a room
             past = ends_at <= d.now
-            a = self.v.Activity(
-                center=center,
+            created = starts_at - timedelta(days=rng.randint(15, 20))
+            opens = starts_at - timedelta(days=14)
+            if created >= d.now:  # published lately, for weeks ahead
+                created = d.now - timedelta(hours=rng.randint(2, 72))
+            if opens >= d.now:  # sign-up opens with the publication
+                opens = created + timedelta(minutes=10)
+            by = d.showcase.get(center.pk) or d.window_user.get(center.street_code)
+            a = SimpleNamespace(  # an Activity's columns by attname (ACTIVITY_FIELDS)
+                center_id=center.pk,
                 region_path=center.region_path,
                 kind=kind,
                 title=title,
                 description="演示数据：" + title,
-                room=room,
+                room_id=room.pk if room is not None else None,
                 starts_at=starts_at,
                 ends_at=ends_at,
                 capacity=max(capacity, 1),
-                signup_opens_at=starts_at - timedelta(days=14),
+                signup_opens_at=opens,
                 signup_closes_at=starts_at - timedelta(hours=2),
                 checkin_code=f"{rng.randint(0, 999999):06d}",
                 status=self.v.ActivityStatus.FINISHED if past else self.v.ActivityStatus.PUBLISHED,
-                created_by=d.showcase.get(center.pk) or d.window_user.get(center.street_code),
+                created_by_id=by.pk if by is not None else None,
+                created_at=created,
+                updated_at=created,
+                version=1,
             )
-            a.created_at = starts_at - timedelta(days=rng.randint(15, 20))
             out.append((a, held or []))
-            n = min(rng.randint(*attend), len(people), a.capacity)
-            if a.signup_opens_at >= d.now:
-                n = 0  # sign-up not open yet
-            elif not past:
-                n = n * 2 // 3  # still filling up
-            for who in rng.sample(people, n):
-                signups.append(self._signup(a, who, past))
+            if past:
+                n = min(rng.randint(*attend), len(people), a.capacity)
+                for who in rng.sample(people, n):
+                    signups.append(self._signup(a, who, past))
+            else:
+                # The demo resident's own center keeps room for them (see _resident_rows).
+                signups += self._upcoming_signups(a, pool, force_full, full_ok=center != d.home)
+                force_full = False
         return out, signups
+
+    def _party(self, room, day: date) -> tuple:
+        title = f"主题党日：{self.rng.choice(PARTY_DAY_TOPICS)}"
+        capacity = room.capacity if room else 30
+        kind = self.v.ActivityKind.PARTY_DAY
+        return (kind, title, room, day, time(9, 0), time(11, 0), capacity, (4, 12), False)
+
+    def _culture(self, room, day: date, fixed: bool = False) -> tuple:
+        title, lo, hi = self.rng.choice(CULTURE)
+        kind = self.v.ActivityKind.CULTURE_SPORTS
+        return (kind, title, room, day, time(14, 30), time(16, 30), hi, (lo, hi), fixed)
+
+    def signup_times(self, a, k: int) -> list[datetime]:
+        """`k` sign-up moments while sign-up was open (before `now`), in order."""
+        rng = self.rng
+        start = a.signup_opens_at
+        end = min(a.signup_closes_at, self.d.now) - timedelta(minutes=5)
+        if end <= start:
+            return []
+        span = int((end - start).total_seconds())
+        return sorted(start + timedelta(seconds=rng.randint(0, span)) for _ in range(k))
+
+    def _upcoming_signups(self, a, pool: list, force_full: bool, full_ok: bool = True) -> list:
+        """Places taken so far on an activity still to come: some half empty, some nearly
+        full, a few full with residents waiting (confirmed first, the waitlist after, in order
+        of sign-up). Nobody has attended yet."""
+        rng, S = self.rng, self.v.SignUpStatus
+        r = rng.random()
+        waiting = 0
+        if force_full or (full_ok and r < FULL_SHARE):
+            a.capacity = max(1, min(a.capacity, len(pool) - 4))
+            confirmed, waiting = a.capacity, rng.randint(1, 3)
+        elif r < FULL_SHARE + NEARLY_FULL_SHARE:
+            confirmed = a.capacity - rng.randint(1, 2)
+        else:
+            confirmed = round(a.capacity * rng.uniform(0.2, 0.6))
+        confirmed = max(0, min(confirmed, len(pool)))
+        waiting = min(waiting, len(pool) - confirmed)
+        times = self.signup_times(a, confirmed + waiting)
+        rows = []
+        for i, (who, at) in enumerate(zip(rng.sample(pool, len(times)), times, strict=True)):
+            if i < confirmed:
+                rows.append([a, a.region_path, who.pk, S.CONFIRMED, at, at, None, None])
+            else:
+                rows.append([a, a.region_path, who.pk, S.WAITLISTED, at, None, None, None])
+        return rows
 
     def _signup(self, a, who, past: bool) -> list:
         """[activity, region_path, resident id, status, created, confirmed, attended, cancelled]"""
@@ -1348,54 +1523,87 @@ class RoomsDemo:
 
     # -- bookings -------------------------------------------------------------------------------
     def _bookings(self, center) -> list:
-        rng, d, v = self.rng, self.d, self.v
+        rng, d = self.rng, self.d
         share = ROOM_DISTRICTS[center.district_code]
-        bookable = [r for rs in self.rooms[center.pk].values() for r in rs if r.bookable]
-        people = self.by_street[center.street_code]
+        bookable = self._bookable(center.pk)
         out = []
-        if not people:
-            return out
         per_room = 6 if share == 1.0 else 2  # a year
         for room in bookable:
             for _ in range(per_room):
                 day = d.first_day + timedelta(days=rng.randrange(365 + 14))
-                slots = self.open_slots(center, day)
-                if len(slots) < 2:
+                booking = self._try_booking(center, room, day)
+                if booking is not None:
+                    out.append(booking)
+        return out + self._recent_and_upcoming(
+            center, per_period=(3, 2) if share == 1.0 else (2, 1)
+        )
+
+    def _recent_and_upcoming(self, center, per_period: tuple[int, int]) -> list:
+        """Bookings in use in the last four weeks and booked for the coming three (the venues
+        statistics default to the last 30 days): at least `per_period` of each, not cancelled."""
+        rng, d = self.rng, self.d
+        bookable = self._bookable(center.pk)
+        out = []
+        if not bookable:
+            return out
+        for (lo, hi), want in zip(((-28, -1), (1, 21)), per_period, strict=True):
+            live = 0
+            for _attempt in range(want * 8):
+                if live >= want:
+                    break
+                day = d.today + timedelta(days=rng.randint(lo, hi))
+                booking = self._try_booking(center, rng.choice(bookable), day)
+                if booking is None:
                     continue
-                length = rng.choice((2, 2, 3, 4))
-                i = rng.randrange(max(1, len(slots) - length + 1))
-                chosen = slots[i : i + length]
-                # Slots of one booking must be back to back (no lunch break inside).
-                if any(a[1] != b[0] for a, b in zip(chosen, chosen[1:], strict=False)):
-                    continue
-                starts_at = self.local_at(day, chosen[0][0])
-                ends_at = self.local_at(day, chosen[-1][1])
-                held = self.hold(room, starts_at, ends_at)
-                if held is None:
-                    continue
-                purpose, lo, hi = rng.choice(BOOKING_PURPOSES)
-                b = self._booking(
-                    center, room, rng.choice(people), day, starts_at, ends_at, purpose, lo, hi
-                )
-                if b.status == v.BookingStatus.CANCELLED:
-                    self.held.difference_update((room.pk, s) for s in held)
-                    held = []
-                out.append((b, held))
+                out.append(booking)
+                live += booking[0].status != self.v.BookingStatus.CANCELLED
         return out
 
+    def _try_booking(self, center, room, day: date):
+        """(booking, slots held) for a free stretch of `room` on `day`, or None."""
+        rng, v = self.rng, self.v
+        people = self.by_street[center.street_code]
+        slots = self.open_slots(center, day)
+        if len(slots) < 2 or not people:
+            return None
+        length = rng.choice((2, 2, 3, 4))
+        i = rng.randrange(max(1, len(slots) - length + 1))
+        chosen = slots[i : i + length]
+        # Slots of one booking must be back to back (no lunch break inside).
+        if any(a[1] != b[0] for a, b in zip(chosen, chosen[1:], strict=False)):
+            return None
+        starts_at = self.local_at(day, chosen[0][0])
+        ends_at = self.local_at(day, chosen[-1][1])
+        held = self.hold(room, starts_at, ends_at)
+        if held is None:
+            return None
+        purpose, lo, hi = rng.choice(BOOKING_PURPOSES)
+        b = self._booking(
+            center, room, rng.choice(people), day, starts_at, ends_at, purpose, lo, hi
+        )
+        if b.status == v.BookingStatus.CANCELLED:
+            self.held.difference_update((room.pk, s) for s in held)
+            held = []
+        return b, held
+
     def _booking(self, center, room, who, day, starts_at, ends_at, purpose, lo, hi):
+        """A booking's columns (BOOKING_FIELDS), foreign keys as ids."""
         rng, d, B = self.rng, self.d, self.v.BookingStatus
-        b = self.v.Booking(
-            room=room,
+        b = SimpleNamespace(
+            room=room.pk,
             room_name=room.name,
-            center=center,
+            center=center.pk,
             region_path=center.region_path,
-            resident=who,
+            resident=who.pk,
             day=day,
             starts_at=starts_at,
             ends_at=ends_at,
             purpose=purpose,
             party_size=min(rng.randint(lo, hi), room.capacity or hi),
+            status=B.BOOKED,
+            cancelled_at=None,
+            cancelled_by=None,
+            version=1,
         )
         b.created_at = starts_at - timedelta(days=rng.randint(1, 20), hours=rng.randint(0, 10))
         if b.created_at >= d.now:
@@ -1404,21 +1612,25 @@ class RoomsDemo:
         if r < 0.07:
             b.status = B.CANCELLED
             b.cancelled_at = b.created_at + (starts_at - b.created_at) * rng.uniform(0.2, 0.9)
-            b.cancelled_by = who
+            if b.cancelled_at >= d.now:
+                b.cancelled_at = b.created_at + (d.now - b.created_at) * rng.uniform(0.2, 0.9)
+            b.cancelled_by = who.pk
         elif ends_at <= d.now:
             b.status = B.USED if r < 0.93 else B.NO_SHOW
         return b
 
     # -- the demo resident ----------------------------------------------------------------------
     def _resident_rows(self, activities, bookings, signups) -> int:
-        """13800138000: a room booked for next week at the demo 河西 center and a place in its
-        next activity."""
-        d = self.d
+        """13800138000: a room booked for next week at the demo 河西 center, places in its
+        next activities with room left (today's, where check-in opens half an hour before, and
+        one on a later day), and a place on the waitlist of a full activity at a neighbouring
+        center."""
+        d, S = self.d, self.v.SignUpStatus
         user, center = d.resident, d.home
         if user is None or center is None or center.pk not in self.weeks:
             return 0
         made = 0
-        rooms = [r for rs in self.rooms.get(center.pk, {}).values() for r in rs if r.bookable]
+        rooms = self._bookable(center.pk)
         for offset in range(3, 20):
             day = d.today + timedelta(days=offset)
             slots = self.open_slots(center, day)
@@ -1439,14 +1651,45 @@ class RoomsDemo:
             bookings.append((b, held))
             made += 1
             break
+        by_activity: dict[int, list] = defaultdict(list)
+        for s in signups:
+            by_activity[id(s[0])].append(s)
         upcoming = sorted(
-            (a for a, _h in activities if a.center_id == center.pk and a.starts_at > d.now),
+            (a for a, _h in activities if a.starts_at > d.now and a.signup_opens_at < d.now),
             key=lambda a: a.starts_at,
         )
+        # Places at home: the first activity with room left (today's, to check in to) and the
+        # next one on a later day (still to come whenever the demo is looked at).
+        after = None
         for a in upcoming:
-            if a.signup_opens_at >= d.now or any(s[0] is a and s[2] == user.pk for s in signups):
+            taken = [s for s in by_activity[id(a)] if s[3] == S.CONFIRMED]
+            if a.center_id != center.pk or len(taken) >= a.capacity:
                 continue
-            signups.append(self._signup(a, user, past=False))
+            day = local_day(a.starts_at)
+            if after is not None and day <= after:
+                continue
+            at = self.signup_times(a, 1)
+            if not at:
+                continue
+            signups.append([a, a.region_path, user.pk, S.CONFIRMED, at[0], at[0], None, None])
+            made += 1
+            if day > d.today:
+                break
+            after = day
+        # On the waitlist next door: the last in line of a full activity.
+        other = self.waitlist_center
+        for a in upcoming:
+            rows = by_activity[id(a)]
+            if other is None or a.center_id != other.pk:
+                continue
+            if sum(s[3] == S.CONFIRMED for s in rows) < a.capacity:
+                continue
+            last = max(s[4] for s in rows)
+            closes = min(a.signup_closes_at, d.now)
+            if last + timedelta(minutes=2) >= closes:
+                continue
+            at = last + (closes - last) * self.rng.uniform(0.1, 0.9)
+            signups.append([a, a.region_path, user.pk, S.WAITLISTED, at, None, None, None])
             made += 1
             break
         return made
@@ -1456,11 +1699,18 @@ class RoomsDemo:
 
 NOTICE_DISTRICTS = [data.HEXI, data.DONGLI, data.XIQING, data.HONGQIAO, "120105000000"]
 WEEKDAYS = "一二三四五六日"
+# The two lists of a center's service information (the tests read them back).
+SERVICE_INFO_CONCLUDED = "在本中心办结的事项："
+SERVICE_INFO_PASSED_ON = "本中心受理、转街道办理的事项："
 RULES = """一、功能室向辖区居民免费开放，可在“连心桥”居民端或服务窗口预约，预约以半小时为单位。
 二、使用时请爱护设施设备，保持室内整洁，离开时关闭门窗、照明和空调。
 三、活动人数不得超过功能室容纳人数；室内禁止吸烟、明火和大功率电器。
-四、预约后不能按时使用的，请提前取消；无故未到场累计三次的，暂停预约一个月。
+四、预约后不能按时使用的，请提前在居民端或窗口取消，把时段让给其他居民。
 五、老年日间照料、儿童之家活动须有工作人员或志愿者在场。"""
+
+
+def _listing(names: list[str]) -> str:
+    return "\n".join(f"{n}. {name}" for n, name in enumerate(names, start=1)) or "暂无"
 
 
 def _hours_text(week: dict) -> str:
@@ -1485,14 +1735,13 @@ def build_notices(demo: ServicesDemo) -> dict:
     monday = d.today - timedelta(days=d.today.weekday())
     posted = d.now - timedelta(days=1)
     names = {i.pk: i.name for i in d.items.values()}
-    street_items = [s["name"] for s in data.STREET_ITEMS]
     rows = []
     for district in NOTICE_DISTRICTS:
         region = d.regions.get(district)
         devolved = d.devolved.get(district, {})
         if region is None or not devolved or district not in (data.DONGLI, data.XIQING):
             continue
-        listing = "\n".join(f"{n}. {names[i]}" for n, i in enumerate(devolved, start=1))
+        listing = _listing([names[i] for i in devolved])
         intro = data.DONGLI_NOTE if district == data.DONGLI else data.XIQING_NOTE
         rows.append(
             Notice(
@@ -1507,12 +1756,23 @@ def build_notices(demo: ServicesDemo) -> dict:
                 is_demo=True,
             )
         )
+    from .queries import center_level, items_at
+
+    routing: dict[tuple[str, str], tuple[list[str], list[str]]] = {}
     for center in d.centers:
         if center.district_code not in NOTICE_DISTRICTS:
             continue
         who = d.showcase.get(center.pk) or d.window_user.get(center.street_code)
-        devolved = d.devolved.get(center.district_code, {})
-        here = "、".join(names[i] for i in devolved) or "暂无"
+        # What the center page lists (queries.items_at), so the notice and the page agree;
+        # routing depends only on the district and the window's level.
+        key = (center.district_code, center_level(center))
+        if key not in routing:
+            offered = items_at(center, d.today)
+            routing[key] = (
+                [i.name for i, _l, mode in offered if mode not in TRANSFERRED_MODES],
+                [i.name for i, _l, mode in offered if mode in TRANSFERRED_MODES],
+            )
+        concluded, passed_on = routing[key]
         one_stop = (
             "本中心设一站式服务大厅，一个大厅对外、一条龙服务、一站式办结。\n"
             if center.district_code == data.XIQING
@@ -1532,10 +1792,11 @@ def build_notices(demo: ServicesDemo) -> dict:
                 kind=NoticeKind.SERVICE_INFO,
                 title=f"{center.name}服务事项公示",
                 body=(
-                    f"{one_stop}本中心一窗受理全部服务事项。\n在本中心办理的事项：{here}。\n"
-                    f"其余事项（如{'、'.join(street_items[:3])}等）本中心受理后转街道办理，"
-                    "办理进度可在“连心桥”居民端查询。\n咨询电话："
-                    f"{center.phone}"
+                    f"{one_stop}本中心一窗受理全部服务事项。\n\n"
+                    f"{SERVICE_INFO_CONCLUDED}\n{_listing(concluded)}\n\n"
+                    f"{SERVICE_INFO_PASSED_ON}\n{_listing(passed_on)}\n\n"
+                    "网上申请的办理进度可在“连心桥”居民端查看；窗口申请的，可凭办件编号电话咨询。"
+                    f"\n咨询电话：{center.phone}"
                 ),
                 valid_from=since,
                 **base,
@@ -1552,7 +1813,7 @@ def build_notices(demo: ServicesDemo) -> dict:
                 Notice(
                     kind=NoticeKind.HOURS,
                     title="开放时间",
-                    body=_hours_text(week) + "\n法定节假日另行公告。",
+                    body=_hours_text(week) + "\n法定节假日开放安排以中心门口张贴的通知为准。",
                     valid_from=since,
                     **base,
                 )

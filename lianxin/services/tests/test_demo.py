@@ -7,18 +7,29 @@ transaction rolled back at the end."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from django.db import connection, transaction
+from django.db.models import Q
+from django.db.models.functions import Substr
 from django.test import override_settings
 from django.utils import timezone
 
 from lianxin.core import crypto
 from lianxin.services import catalogue_data as data
 from lianxin.services import deadlines, queries, workflow
-from lianxin.services.demo import RESIDENT_PHONE, ServicesDemo, clear, local_day
+from lianxin.services.demo import (
+    RESIDENT_PHONE,
+    SERVICE_INFO_CONCLUDED,
+    SERVICE_INFO_PASSED_ON,
+    SHANGHAI,
+    ServicesDemo,
+    clear,
+    local_day,
+)
 from lianxin.services.models import (
+    TRANSFERRED_MODES,
     Application,
     Devolution,
     HandlingMode,
@@ -33,16 +44,22 @@ from lianxin.services.models import (
 pytestmark = pytest.mark.django_db
 
 SEED = 20200423
-SLICE = [data.HEXI, data.DONGLI, data.XIQING, data.HONGQIAO]
+# The four districts shown in depth, and 和平区 where rooms are only booked now and then.
+HEPING = "120101000000"
+SLICE = [data.HEXI, data.DONGLI, data.XIQING, data.HONGQIAO, HEPING]
+HOME = "120103001001"  # 九江路社区, the `center` demo account's
 SCALE = 0.3
 
 
 def _snapshot() -> dict:
-    apps = Application.objects.filter(is_demo=True).order_by("number")
+    from lianxin.venues.models import Activity, Booking, SignUp
+
+    # The numbers end in the row id, which a rebuild does not reuse: compared without it.
+    apps = Application.objects.filter(is_demo=True).order_by("submitted_at", "id")
     return {
         "apps": list(
-            apps.values_list(
-                "number",
+            apps.annotate(day=Substr("number", 1, 10)).values_list(
+                "day",
                 "item__code",
                 "center_id",
                 "channel",
@@ -58,8 +75,25 @@ def _snapshot() -> dict:
         "steps": Step.objects.filter(application__is_demo=True).count(),
         "ratings": list(
             Rating.objects.filter(application__is_demo=True)
-            .order_by("application__number")
-            .values_list("application__number", "score", "reopened")
+            .order_by("application__submitted_at", "application_id")
+            .values_list("application__submitted_at", "score", "reopened")
+        ),
+        "activities": list(
+            Activity.objects.filter(center__is_demo=True)
+            .order_by("center_id", "starts_at", "title")
+            .values_list("center_id", "title", "starts_at", "capacity", "status")
+        ),
+        "signups": sorted(
+            Counter(
+                SignUp.objects.filter(activity__center__is_demo=True).values_list(
+                    "activity__starts_at", "status"
+                )
+            ).items()
+        ),
+        "bookings": list(
+            Booking.objects.filter(center__is_demo=True)
+            .order_by("room_id", "starts_at", "status")
+            .values_list("room_id", "starts_at", "ends_at", "status", "purpose")
         ),
     }
 
@@ -78,7 +112,7 @@ def demo(django_db_setup, django_db_blocker, _media_dir):
     ):
         DemoBuilder(seed=SEED).run()
         # The accounts seed_demo makes: the 河西 center's window and the demo resident.
-        unit = Region.objects.get(code="120103001001")
+        unit = Region.objects.get(code=HOME)
         center = accounts.create_staff(
             None,
             username="center",
@@ -215,20 +249,134 @@ def test_a_realistic_status_mix(demo):
     assert not Rating.objects.filter(score__gte=3, reopened=True).exists()
     assert Rating.objects.filter(answers__isnull=False).exists()
     # The demo 河西 window has a live queue.
-    assert apps.open().filter(center__region__code="120103001001").exists()
+    assert apps.open().filter(center__region__code=HOME).exists()
+
+
+def _now():
+    """The demo's `now`: today as the hall opens (nothing is laid out after it)."""
+    return datetime.combine(timezone.localdate(), time(8, 30), tzinfo=SHANGHAI)
+
+
+def test_numbers_follow_the_live_format(demo):
+    from lianxin.services.services import _number
+
+    rows = Application.objects.filter(is_demo=True).values_list("pk", "number", "submitted_at")
+    assert rows
+    for pk, number, submitted in rows:
+        assert number == _number(local_day(submitted), pk) and len(number) == 18, number
+
+
+def test_staff_act_on_working_days_in_office_hours(demo):
+    from lianxin.accounts.models import AccountKind
+    from lianxin.core.workdays import calendar
+
+    cal = calendar()
+    staff = Step.objects.filter(application__is_demo=True, actor__kind=AccountKind.STAFF)
+    seen = Counter()
+    for at, to in staff.values_list("at", "to_status"):
+        local = at.astimezone(SHANGHAI)
+        assert cal.is_working_day(local.date()), (to, local)
+        assert time(8, 30) <= local.time() <= time(17, 30), (to, local)
+        seen[to] += 1
+    # Every kind of staff step is there to be checked: window submits, accept, start,
+    # transfer, conclude, return, reject, and a resubmission brought to the window.
+    for status in (
+        Status.SUBMITTED,
+        Status.ACCEPTED,
+        Status.IN_PROGRESS,
+        Status.TRANSFERRED,
+        Status.CONCLUDED,
+        Status.RETURNED,
+        Status.REJECTED,
+    ):
+        assert seen[status], status
+    # Residents submit online and rate whenever they like.
+    evening = [
+        at.astimezone(SHANGHAI).hour
+        for at in Step.objects.filter(
+            application__is_demo=True, actor__kind=AccountKind.RESIDENT
+        ).values_list("at", flat=True)
+    ]
+    assert any(h >= 18 for h in evening)
+
+
+def test_no_text_promises_what_does_not_exist(demo):
+    from lianxin.portal.models import Notice
+
+    promises = ("下载", "电子", "短信", "回执", "二维码", "扫码", "津心办", "暂停预约", "另行公告")
+    texts = set(Application.objects.filter(is_demo=True).values_list("result", flat=True))
+    texts |= set(Step.objects.filter(application__is_demo=True).values_list("note", flat=True))
+    texts |= set(Notice.objects.filter(is_demo=True).values_list("body", flat=True))
+    texts |= {s["result"] for s in data.DEVOLVED + data.STREET_ITEMS}
+    for item in ServiceItem.objects.filter(is_demo=True).prefetch_related("materials", "fields"):
+        texts |= {item.description, item.eligibility}
+        texts |= {m.check_points for m in item.materials.all()}
+        texts |= {f.description for f in item.fields.all()}
+    assert len(texts) > 100
+    for text in texts:
+        assert not any(p in text for p in promises), text
+
+
+def test_each_center_posts_its_real_routing(demo):
+    from lianxin.portal.models import Notice
+
+    day = timezone.localdate()
+    notices = list(
+        Notice.objects.filter(is_demo=True, kind="service_info", center__isnull=False)
+        .select_related("center__region")
+        .order_by("center__region__code")
+    )
+    assert len(notices) > 300
+    sample = [n for i, n in enumerate(notices) if i % 7 == 0 or n.center.region.code == HOME]
+    districts = set()
+    for notice in sample:
+        listed = _listed(notice.body)
+        offered = queries.items_at(notice.center, day)
+        assert listed[SERVICE_INFO_CONCLUDED] == {
+            i.name for i, _l, mode in offered if mode not in TRANSFERRED_MODES
+        }, notice.center
+        assert listed[SERVICE_INFO_PASSED_ON] == {
+            i.name for i, _l, mode in offered if mode in TRANSFERRED_MODES
+        }, notice.center
+        districts.add(notice.center.district_code)
+    assert districts == {data.HEXI, data.DONGLI, data.XIQING, data.HONGQIAO}
+    # The walk's example: 九江路 passes the disability certificate on to the street.
+    home = _listed(next(n for n in notices if n.center.region.code == HOME).body)
+    assert "残疾人证办理（新办、换领）" in home[SERVICE_INFO_PASSED_ON]
+    assert "生育登记" in home[SERVICE_INFO_CONCLUDED]
+
+
+def _listed(body: str) -> dict[str, set[str]]:
+    """The two numbered lists of a service-information notice, by heading."""
+    listed, current = {}, None
+    for line in body.splitlines():
+        if line in (SERVICE_INFO_CONCLUDED, SERVICE_INFO_PASSED_ON):
+            current = listed.setdefault(line, set())
+        elif not line.strip():
+            current = None
+        elif current is not None and line != "暂无":
+            number, name = line.split(". ", 1)
+            assert number.isdigit(), line
+            current.add(name)
+    assert set(listed) == {SERVICE_INFO_CONCLUDED, SERVICE_INFO_PASSED_ON}, body
+    return listed
 
 
 def test_rooms_are_never_double_booked(demo):
     from lianxin.venues.hours import slot_starts
     from lianxin.venues.models import Activity, Booking, BookingSlot, BookingStatus
 
+    slots = defaultdict(list)
+    for booking_id, at in BookingSlot.objects.filter(booking__isnull=False).values_list(
+        "booking_id", "starts_at"
+    ):
+        slots[booking_id].append(at)
     held = defaultdict(list)
     for b in Booking.objects.filter(center__is_demo=True):
-        slots = list(BookingSlot.objects.filter(booking=b).values_list("starts_at", flat=True))
         if b.status == BookingStatus.CANCELLED:
-            assert not slots
+            assert not slots[b.pk]
         else:
-            assert sorted(slots) == slot_starts(b.starts_at, b.ends_at)
+            assert sorted(slots[b.pk]) == slot_starts(b.starts_at, b.ends_at)
             held[b.room_id].append((b.starts_at, b.ends_at))
     for a in Activity.objects.filter(center__is_demo=True, room__isnull=False):
         held[a.room_id].append((a.starts_at, a.ends_at))
@@ -246,18 +394,123 @@ def test_rooms_are_never_double_booked(demo):
     assert ("elderly", "elderly_daycare") in kinds and ("children", "children_home") in kinds
 
 
+def test_the_coming_four_weeks_have_activities_to_join(demo):
+    from lianxin.venues.models import Activity, ActivityStatus, SignUp, SignUpStatus
+    from lianxin.venues.queries import with_places
+
+    now, today = _now(), timezone.localdate()
+    demo_activities = Activity.objects.filter(center__is_demo=True)
+    upcoming = list(with_places(demo_activities.filter(ends_at__gt=now)))
+    assert len(upcoming) > 500
+    days = {a.starts_at.astimezone(SHANGHAI).date() for a in upcoming}
+    assert today in days and max(days) >= today + timedelta(days=21)
+    for a in upcoming:
+        assert a.status == ActivityStatus.PUBLISHED
+        assert a.created_at < now and a.signup_opens_at < now, a
+        assert a.n_held <= a.capacity and a.n_attended == 0
+        assert not a.n_waiting or a.n_held == a.capacity  # a waitlist only when full
+    open_now = [a for a in upcoming if a.signup_closes_at > now]
+    assert sum(1 for a in open_now if 1 <= a.capacity - a.n_held <= 2) >= 5  # nearly full
+    assert sum(1 for a in upcoming if a.n_waiting) >= 2  # full, residents waiting
+    assert sum(1 for a in upcoming if a.starts_at.astimezone(SHANGHAI).date() == today) >= 3
+    # Nothing to come has been attended or finished.
+    future = SignUp.objects.filter(activity__starts_at__gt=now)
+    assert not future.filter(Q(status=SignUpStatus.ATTENDED) | Q(attended_at__isnull=False))
+    assert not demo_activities.filter(ends_at__gt=now, status=ActivityStatus.FINISHED).exists()
+    assert not demo_activities.filter(ends_at__lte=now, status=ActivityStatus.PUBLISHED).exists()
+    # 红桥区: day care every Tuesday and the children's home every Saturday, on and on.
+    care = defaultdict(list)
+    for center_id, kind, starts in demo_activities.filter(
+        center__district_code=data.HONGQIAO, starts_at__gt=now - timedelta(weeks=3)
+    ).values_list("center_id", "kind", "starts_at"):
+        care[(center_id, kind)].append(starts.astimezone(SHANGHAI).date())
+    hongqiao = {k: sorted(v) for k, v in care.items() if k[1] in ("elderly", "children")}
+    assert len(hongqiao) > 50
+    for dates in hongqiao.values():
+        assert len(dates) >= 7 and {d.weekday() for d in dates} in ({1}, {5})
+        assert all(b - a == timedelta(weeks=1) for a, b in zip(dates, dates[1:], strict=False))
+        assert dates[-1] >= today + timedelta(days=21)
+
+
 def test_the_demo_resident_finds_a_lived_in_portal(demo):
     from lianxin.accounts.models import User
-    from lianxin.venues.models import Booking, SignUp
+    from lianxin.venues import services as venues
+    from lianxin.venues.models import Activity, Booking, SignUp, SignUpStatus
 
     user = User.objects.get(phone_digest=crypto.digest(RESIDENT_PHONE))
     mine = Application.objects.mine(user)
     assert {Status.CONCLUDED, Status.IN_PROGRESS, Status.RETURNED} <= set(
         mine.values_list("status", flat=True)
     )
-    assert set(mine.values_list("center__region__code", flat=True)) == {"120103001001"}
+    assert set(mine.values_list("center__region__code", flat=True)) == {HOME}
     assert Booking.objects.mine(user).filter(starts_at__gt=timezone.now()).exists()
-    assert SignUp.objects.mine(user).exists()
+    now = _now()
+    coming = SignUp.objects.mine(user).filter(activity__starts_at__gt=now)
+    places = list(coming.filter(status=SignUpStatus.CONFIRMED).order_by("activity__starts_at"))
+    assert {p.activity.center.region.code for p in places} == {HOME}
+    # Today's, and one still to come whenever the demo is looked at.
+    days = [local_day(p.activity.starts_at) for p in places]
+    assert days[0] == timezone.localdate() and days[-1] > timezone.localdate()
+    place = places[0]
+    (waiting,) = coming.filter(status=SignUpStatus.WAITLISTED)
+    assert waiting.activity.center.region.code != HOME
+    assert waiting.position == waiting.activity.signups.filter(status="waitlisted").count()
+    # What the resident can do with them, through the venues services (rolled back).
+    with transaction.atomic():
+        a = place.activity
+        venues.check_in(user, a, a.checkin_code, now=a.starts_at - timedelta(minutes=10))
+        place.refresh_from_db()
+        assert place.status == SignUpStatus.ATTENDED
+        other = next(
+            a
+            for a in Activity.objects.filter(
+                center=a.center, starts_at__gt=now, signup_closes_at__gt=now
+            ).order_by("starts_at")
+            if not a.signups.filter(resident=user).exists()
+        )
+        assert venues.sign_up(user, other, now=now).activity == other
+        # The full one: the next resident joins the waitlist behind the demo resident.
+        full = waiting.activity
+        someone = (
+            User.objects.filter(kind="resident", is_active=True)
+            .exclude(pk=user.pk)
+            .exclude(venue_signups__activity=full)
+            .first()
+        )
+        late = venues.sign_up(someone, full, now=min(now, full.signup_closes_at))
+        assert late.status == SignUpStatus.WAITLISTED and late.position == waiting.position + 1
+        transaction.set_rollback(True)
+
+
+def test_every_center_with_rooms_is_booked_lately_and_ahead(demo):
+    from lianxin.centers.models import Center, CenterStatus
+    from lianxin.venues.models import Booking, BookingStatus
+
+    now, today = _now(), timezone.localdate()
+    centers = set(
+        Center.objects.filter(
+            is_demo=True,
+            status=CenterStatus.IN_USE,
+            district_code__in=SLICE,
+            kind__in=["village", "community"],
+            rooms__bookable=True,
+        ).values_list("pk", flat=True)
+    )
+    assert len(centers) > 600
+    live = Booking.objects.filter(center__is_demo=True).exclude(status=BookingStatus.CANCELLED)
+    recent = set(
+        live.filter(day__gte=today - timedelta(days=29), day__lte=today).values_list(
+            "center_id", flat=True
+        )
+    )
+    ahead = set(live.filter(starts_at__gt=now).values_list("center_id", flat=True))
+    assert centers <= recent and centers <= ahead
+    demo_bookings = Booking.objects.filter(center__is_demo=True)
+    assert not demo_bookings.filter(ends_at__gt=now).exclude(
+        status__in=[BookingStatus.BOOKED, BookingStatus.CANCELLED]
+    )
+    assert not demo_bookings.filter(ends_at__lte=now, status=BookingStatus.BOOKED).exists()
+    assert not demo_bookings.filter(Q(created_at__gt=now) | Q(cancelled_at__gt=now)).exists()
 
 
 def test_notices_and_hours_for_the_centers_shown(demo):
