@@ -277,6 +277,11 @@ class SignUp(models.Model):
     confirmed_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
     attended_at = models.DateTimeField(_("签到时间"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("取消时间"), null=True, blank=True)
+    # Wrong check-in codes typed: a 6-digit code must not be guessable by trying them all.
+    # (db_default: the demo inserts sign-ups with raw SQL.)
+    checkin_failures = models.PositiveSmallIntegerField(
+        _("签到码错误次数"), default=0, db_default=0
+    )
 
     objects = OwnedQuerySet.as_manager()
     scope_path_field = "region_path"

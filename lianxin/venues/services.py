@@ -17,6 +17,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -643,6 +644,9 @@ def _promote(actor, activity: Activity, *, now: datetime | None = None) -> list[
     return promoted
 
 
+CHECKIN_MAX_FAILURES = 5
+
+
 def check_in(actor, activity: Activity, code: str, *, now: datetime | None = None) -> SignUp:
     """A resident checks in with the activity's 6-digit code (from half an hour before the start
     to the end): their place becomes attended. Checking in twice is harmless."""
@@ -665,7 +669,10 @@ def check_in(actor, activity: Activity, code: str, *, now: datetime | None = Non
         raise ValidationError({"code": [_("活动已取消。")]})
     if not (activity.starts_at - CHECKIN_EARLY <= now <= activity.ends_at):
         raise ValidationError({"code": [_("不在签到时间内（活动开始前 30 分钟至活动结束）。")]})
+    if signup.checkin_failures >= CHECKIN_MAX_FAILURES:
+        raise ValidationError({"code": [_("签到码错误次数过多，请向工作人员出示报名信息签到。")]})
     if not secrets.compare_digest((code or "").strip(), activity.checkin_code):
+        SignUp.objects.filter(pk=signup.pk).update(checkin_failures=F("checkin_failures") + 1)
         raise ValidationError({"code": [_("签到码不正确。")]})
     return _attend(actor, signup, True, now)
 

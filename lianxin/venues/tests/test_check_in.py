@@ -78,3 +78,15 @@ def test_staff_mark_attendance_not_with_the_code(activity, resident, center_staf
         services.mark_attendance(nankai, signup, now=during)
     assert services.mark_attendance(center_staff, signup, now=during).status == "attended"
     assert services.mark_attendance(center_staff, signup, False, now=during).status == "confirmed"
+
+
+def test_the_code_cannot_be_guessed_by_trying_them_all(activity, resident):
+    f.signup(activity, resident)
+    during = activity.starts_at + timedelta(minutes=5)
+    for wrong in range(services.CHECKIN_MAX_FAILURES):
+        with pytest.raises(ValidationError):
+            services.check_in(resident, activity, f"{wrong:06d}", now=during)
+    # Even the right code is refused now: the resident checks in with the staff instead.
+    with pytest.raises(ValidationError) as exc:
+        services.check_in(resident, activity, "482913", now=during)
+    assert "错误次数过多" in exc.value.message_dict["code"][0]
