@@ -138,15 +138,16 @@ def test_scope_journey_other_district_is_not_found(new_page, hexi_center):
     expect(page.locator('#f-district option[value="120104000000"]')).to_have_count(1)
 
 
-def test_resident_journey_lands_on_me(new_page):
+def test_resident_journey_lands_on_the_portal(new_page):
     page = login(new_page(), RESIDENT_PHONE)
-    expect(page).to_have_url(re.compile(r"/me/$"))
+    # A resident's own page is the residents' site (/me/ sends them there).
+    expect(page).to_have_url(re.compile(r"/portal/$"))
     expect(page.locator("main")).to_contain_text("138****8000")
     expect(page.locator("main")).not_to_contain_text(RESIDENT_PHONE)
     expect(page.locator("#nav")).to_have_count(0)  # no staff menu
 
     page.goto("/centers/")
-    expect(page).to_have_url(re.compile(r"/me/$"))
+    expect(page).to_have_url(re.compile(r"/portal/$"))
 
 
 def test_lockout_journey(new_page):
