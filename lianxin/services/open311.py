@@ -292,8 +292,8 @@ def _datatype_hint(datatype: str) -> str:
     return str(DATATYPE_HINTS.get(datatype, ""))
 
 
-def _active_item(code: str) -> ServiceItem:
-    item = ServiceItem.objects.filter(code=code, active=True).first()
+def _active_item(code: str, *related: str) -> ServiceItem:
+    item = ServiceItem.objects.filter(code=code, active=True).prefetch_related(*related).first()
     if item is None:
         raise Open311Error(404, _("服务“%(code)s”不存在或已停用。") % {"code": code})
     return item
@@ -354,7 +354,8 @@ def _center(user, plain: dict) -> Center:
     if raw:
         if not raw.isdigit():
             raise Open311Error(400, _("“center_id”须为整数。"))
-        center = visible.filter(pk=int(raw)).first()
+        # Its region with it: the window's level (offering) reads it.
+        center = visible.select_related("region").filter(pk=int(raw)).first()
         if center is None:
             raise Open311Error(404, _("中心“%(id)s”不存在，或不在您的数据范围内。") % {"id": raw})
         return center
@@ -407,7 +408,7 @@ def _idempotency_key(request, user, plain: dict) -> str:
 def _field_names(item: ServiceItem) -> dict[str, str]:
     """What the services call each form field in their errors → the spec's parameter name."""
     names = {}
-    for code in item.fields.values_list("code", flat=True):
+    for code in (f.code for f in item.fields.all()):
         names[code] = names[f"f_{code}"] = f"attribute[{code}]"
     return names | {
         "applicant_name": "first_name",
@@ -432,7 +433,7 @@ def _validation_messages(exc: ValidationError, names: dict | None = None) -> lis
 
 
 def _form_data(item: ServiceItem, attrs: dict) -> dict:
-    known = dict(item.fields.values_list("code", "datatype"))
+    known = {f.code: f.datatype for f in item.fields.all()}
     unknown = sorted(set(attrs) - set(known))
     if unknown:
         raise Open311Error(
@@ -459,7 +460,7 @@ def _files(request, item: ServiceItem) -> dict | None:
     """Our extension: material files as `material[<id>]` parts of a multipart body."""
     if not request.FILES:
         return None
-    ids = set(item.materials.values_list("pk", flat=True))
+    ids = {m.pk for m in item.materials.all()}
     files = {}
     for key in request.FILES:
         mid = (
@@ -494,7 +495,8 @@ def request_create(request):
     code = _text(plain, "service_code")
     if not code:
         raise Open311Error(400, _("service_code: 为必填项。"))
-    item = _active_item(code)
+    # Its fields and materials once, for the attribute names, the form and the files.
+    item = _active_item(code, "fields", "materials")
     center = _center(user, plain)
     name = " ".join(p for p in (_text(plain, "last_name"), _text(plain, "first_name")) if p)
     # Chinese names are written family name first, without a space.

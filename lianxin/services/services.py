@@ -461,24 +461,25 @@ def _validate(
         "description": description or "",
     }
     errors: dict[str, list[str]] = {}
-    shape = application_form(item)
-    for code, name in shape.form_fields.items():
+    try:
+        by_material = {int(k): _as_list(v) for k, v in (files or {}).items()}
+    except (TypeError, ValueError):
+        raise ValidationError({"files": [_("材料编号无效。")]}) from None
+    first = {f"m_{mid}": uploads[0] for mid, uploads in by_material.items() if uploads}
+    # One form, built once (its fields come from the item's rows): `data` is filled in below,
+    # before the form is validated — the form holds the very same dict.
+    form = application_form(item, data=data, files=first, verified=verified)
+    for code, name in form.form_fields.items():
         value = form_data.get(code)
         if value is None:
             continue
-        field = shape.fields[name]
+        field = form.fields[name]
         if isinstance(field, forms.MultipleChoiceField):
             data[name] = [str(v) for v in _as_list(value)]
         elif isinstance(value, list | tuple | dict):
             errors[name] = [_("“%(label)s”只能填写一个值。") % {"label": field.label}]
         else:
             data[name] = value if isinstance(value, date) else str(value)
-    try:
-        by_material = {int(k): _as_list(v) for k, v in (files or {}).items()}
-    except (TypeError, ValueError):
-        raise ValidationError({"files": [_("材料编号无效。")]}) from None
-    first = {f"m_{mid}": uploads[0] for mid, uploads in by_material.items() if uploads}
-    form = application_form(item, data=data, files=first, verified=verified)
     if not form.is_valid():
         for k, v in form.errors.items():
             errors.setdefault(k, []).extend(str(m) for m in v)
