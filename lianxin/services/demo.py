@@ -51,6 +51,7 @@ from lianxin.regions.models import Kind, Level, Region
 from . import catalogue_data as data
 from . import deadlines
 from .models import (
+    CLOSED,
     TRANSFERRED_MODES,
     Application,
     Attachment,
@@ -939,7 +940,8 @@ class ServicesDemo:
         self.counts["steps"] = len(steps)
         self.counts["ratings"] = len(ratings)
         status = Counter(a.status for a in apps)
-        self.counts["open"] = sum(n for s, n in status.items() if s not in _CLOSED_OR_WAITING)
+        # As the statistics count 未办结: everything not closed, returned-for-material included.
+        self.counts["open"] = sum(n for s, n in status.items() if s not in CLOSED)
         self.counts["overdue"] = sum(1 for a in apps if a.overdue and a.status in _OPEN)
         self.counts["overdue_3x"] = sum(1 for a in apps if a.overdue == 3 and a.status in _OPEN)
 
@@ -952,13 +954,6 @@ _OPEN = {
     Status.IN_PROGRESS,
     Status.TRANSFERRED,
     Status.REOPENED,
-}
-_CLOSED_OR_WAITING = {
-    Status.CONCLUDED,
-    Status.RATED,
-    Status.REJECTED,
-    Status.WITHDRAWN,
-    Status.RETURNED,
 }
 
 
