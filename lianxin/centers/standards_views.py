@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.contrib import messages
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from lianxin.core.files import photo_response
 from lianxin.core.permissions import paginate, staff_required
 from lianxin.core.scoping import CHANGE, INSPECT
-from lianxin.core.services import ConflictError
+from lianxin.core.services import ConflictError, field_errors
 from lianxin.regions.models import Level as RegionLevel
 from lianxin.regions.models import Region
 
@@ -47,12 +47,8 @@ from .standards_forms import (
 T = "centers/standards/"
 
 
-def _errors(exc: ValidationError) -> dict[str, list[str]]:
-    return exc.message_dict if hasattr(exc, "error_dict") else {NON_FIELD_ERRORS: exc.messages}
-
-
 def _flash_errors(request, exc: ValidationError) -> None:
-    for msgs in _errors(exc).values():
+    for msgs in field_errors(exc).values():
         messages.error(request, " ".join(msgs))
 
 
@@ -110,7 +106,7 @@ def rule_set_form(request, pk: int | None = None):
                 expected_version=form.cleaned_data.get("version"),
             )
         except ValidationError as exc:
-            form.add_service_errors(_errors(exc))
+            form.add_service_errors(field_errors(exc))
         except ConflictError as exc:
             form.add_error(None, str(exc))
         else:
@@ -181,7 +177,7 @@ def checklist_item_form(request, pk: int, item_id: int | None = None):
             else:
                 services.create_checklist_item(request.user, checklist, data)
         except ValidationError as exc:
-            form.add_service_errors(_errors(exc))
+            form.add_service_errors(field_errors(exc))
         else:
             messages.success(request, _("检查项已保存。"))
             return redirect("checklist_detail", pk=checklist.pk)
@@ -361,7 +357,7 @@ def inspect(request, pk: int):
                 **form.service_args(),
             )
         except ValidationError as exc:
-            form.add_service_errors(_errors(exc))
+            form.add_service_errors(field_errors(exc))
         else:
             verdict = _("合格") if inspection.passed else _("不合格")
             messages.success(
@@ -559,7 +555,7 @@ def follow_up_close(request, pk: int):
                 form.cleaned_data["closed_note"],
             )
         except ValidationError as exc:
-            for field, msgs in _errors(exc).items():
+            for field, msgs in field_errors(exc).items():
                 form.add_error(field if field in form.fields else None, msgs)
         else:
             messages.success(request, _("整改事项已关闭。"))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.contrib import messages
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from lianxin.centers.models import Center, Room
 from lianxin.core.permissions import paginate, staff_required
 from lianxin.core.scoping import CHANGE, scope_for
-from lianxin.core.services import ConflictError
+from lianxin.core.services import ConflictError, field_errors
 from lianxin.core.tabular import xlsx_response
 from lianxin.regions.models import Level, Region
 from lianxin.regions.queries import root_regions
@@ -40,12 +40,8 @@ from .models import (
 T = "venues/"
 
 
-def _errors(exc: ValidationError) -> dict[str, list[str]]:
-    return exc.message_dict if hasattr(exc, "error_dict") else {NON_FIELD_ERRORS: exc.messages}
-
-
 def _flash(request, exc: ValidationError) -> None:
-    for msgs in _errors(exc).values():
+    for msgs in field_errors(exc).values():
         messages.error(request, " ".join(msgs))
 
 
@@ -183,7 +179,7 @@ def booking_new(request):
                 on_behalf_of=form.resident,
             )
         except ValidationError as exc:
-            form.add_service_errors(_errors(exc))
+            form.add_service_errors(field_errors(exc))
         else:
             messages.success(request, _("已预约：%(b)s") % {"b": booking})
             return redirect("venues_bookings")
@@ -287,7 +283,7 @@ def activity_new(request):
                 request.user, None, form.service_data(), center=center
             )
         except ValidationError as exc:
-            form.add_service_errors(_errors(exc))
+            form.add_service_errors(field_errors(exc))
         else:
             messages.success(
                 request, _("活动已发布，签到码 %(c)s。") % {"c": activity.checkin_code}
@@ -318,7 +314,7 @@ def activity_edit(request, pk: int):
                 expected_version=form.cleaned_data.get("version"),
             )
         except ValidationError as exc:
-            form.add_service_errors(_errors(exc))
+            form.add_service_errors(field_errors(exc))
         except ConflictError as exc:
             form.add_error(None, str(exc))
         else:
@@ -432,7 +428,7 @@ def hours_edit(request, center_id: int):
                     request.user, center, form.cleaned_data["valid_from"], intervals
                 )
             except ValidationError as exc:
-                for field, msgs in _errors(exc).items():
+                for field, msgs in field_errors(exc).items():
                     form.add_error(field if field in form.fields else None, msgs)
             else:
                 messages.success(request, _("开放时间已保存。"))
