@@ -161,3 +161,20 @@ def test_the_layout_does_not_hide_sideways_overflow(login, center):
     body = login().get(f"/portal/centers/{center.pk}/").content.decode()
     style = body[body.index("<style>") : body.index("</style>")]
     assert "overflow-x" not in style
+
+
+def test_english_pages_use_english_punctuation(client, center, hexi):
+    """Colons and list commas between translated labels are translated too: an English page of
+    the center and its printed notices shows no Chinese punctuation around its own labels."""
+    from django.conf import settings
+
+    from lianxin.venues import services as vs
+
+    vs.save_hours(
+        hexi, center, timezone.localdate(), [(d, time(8, 0), time(12, 0)) for d in range(7)]
+    )
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    for url in (f"/portal/centers/{center.pk}/", f"/portal/centers/{center.pk}/notices/print/"):
+        body = client.get(url).content.decode()
+        assert "Today: " in body or "notices/print" in url, url
+        assert "：" not in body and "、" not in body.replace(center.name, ""), url
