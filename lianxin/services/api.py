@@ -243,11 +243,11 @@ def list_devolutions(
     if level:
         qs = qs.filter(level=level)
     if on:
-        qs = qs.filter(covering(day))
+        qs = qs.filter(covering(day, open_start=True))
     result = _page(qs, page, page_size)
     in_force = set(
         Devolution.objects.filter(
-            covering(day), pk__in=[d.pk for d in result["items"]]
+            covering(day, open_start=True), pk__in=[d.pk for d in result["items"]]
         ).values_list("pk", flat=True)
     )
     for d in result["items"]:

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from lianxin.core.periods import covering
 from lianxin.core.permissions import staff_required
 from lianxin.core.scoping import CHANGE, VIEW, ancestor_paths, scope_for
 from lianxin.core.tabular import xlsx_response
@@ -25,12 +26,6 @@ from .models import Devolution, ServiceItem, ServiceLevel
 from .views_common import clip, code12, districts_for, errors_of, flash, flash_form, is_htmx
 
 T = "services/devolution/"
-
-
-def _in_force(day):
-    return (Q(valid_from__isnull=True) | Q(valid_from__lte=day)) & (
-        Q(valid_to__isnull=True) | Q(valid_to__gt=day)
-    )
 
 
 def readable_districts(user) -> list[Region]:
@@ -79,7 +74,7 @@ def _rows(district: Region, params, day):
     current = {
         d.item_id: d
         for d in Devolution.objects.filter(district=district)
-        .filter(_in_force(day))
+        .filter(covering(day, open_start=True))
         .order_by("valid_from")
     }
     rows = []
@@ -123,7 +118,7 @@ def devolution_matrix(request):
         # The summary per district: how many items each devolved, and to which level.
         counts = (
             Devolution.objects.visible_to(request.user)
-            .filter(_in_force(today))
+            .filter(covering(today, open_start=True))
             .values("district__code")
             .annotate(
                 community=Count("pk", filter=Q(level=ServiceLevel.COMMUNITY)),
@@ -146,7 +141,7 @@ def devolution_export(request):
     if code:
         qs = qs.filter(district__code=code)
     if clip(request.GET, "all", 1) != "1":
-        qs = qs.filter(_in_force(today))
+        qs = qs.filter(covering(today, open_start=True))
     headers = [
         _("区"),
         _("事项编码"),
@@ -180,7 +175,9 @@ def devolve(request, code: str, item_pk: int):
     if not _can_devolve(request.user, district):
         raise PermissionDenied(_("该区不在您的数据范围内，或您没有编辑权限。"))
     today = timezone.localdate()
-    current = Devolution.objects.filter(district=district, item=item).filter(_in_force(today))
+    current = Devolution.objects.filter(district=district, item=item).filter(
+        covering(today, open_start=True)
+    )
     current = current.order_by("-valid_from").first()
     initial = {"valid_from": today}
     if current:

@@ -103,7 +103,9 @@ class ServiceItem(models.Model):
 
     def time_limit_on(self, day):
         """The time limit (TimeLimit row) in force on `day`, or None."""
-        return self.time_limits.filter(covering(day)).order_by("-valid_from").first()
+        return (
+            self.time_limits.filter(covering(day, open_start=True)).order_by("-valid_from").first()
+        )
 
 
 class TimeLimit(models.Model):
