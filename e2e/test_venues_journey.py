@@ -227,7 +227,8 @@ def test_printable_notices_show_those_in_force(open_page, watch):
     for meta in staff.locator("main.sheet [data-notice] .meta").all_inner_texts():
         dates = re.findall(r"\d{4}-\d{2}-\d{2}", meta)
         assert dates and date.fromisoformat(dates[0]) <= today, meta
-        assert len(dates) == 1 or date.fromisoformat(dates[1]) > today, meta
+        # The end shown is the last day in force (inclusive).
+        assert len(dates) == 1 or date.fromisoformat(dates[1]) >= today, meta
     staff.emulate_media(media="print")
     expect(staff.locator(".no-print").first).to_be_hidden()
     watch.check(staff)

@@ -21,7 +21,8 @@ Built on the foundation's demo centers (lianxin.centers.demo) and written straig
   it passes to the street from the routing itself (queries.items_at).
 
 Deterministic for a seed and a day: nothing depends on the clock but `today` (what has happened
-is laid out before 08:30 of today; what is to come after it). Application numbers end in the
+is laid out before 08:30 of today, or before midnight when the demo is built earlier than that,
+so that nothing "past" lies ahead of the clock; what is to come after it). Application numbers end in the
 row id, so a rebuild renumbers them.
 """
 
@@ -112,6 +113,13 @@ LOW_COMMENTS = ["等了很久才办完，中间没人告知进度。", "跑了�
 def _at(day: date, minutes: int) -> datetime:
     """Local `day` at `minutes` past midnight, aware."""
     return datetime.combine(day, time(minutes // 60, minutes % 60), tzinfo=SHANGHAI)
+
+
+def as_of(today: date) -> datetime:
+    """The demo's `now`: `today` as the hall opens, or today's midnight while it has not opened
+    yet (a demo built at 07:00 must not show 08:00 as done, nor date rows after the clock)."""
+    opens = _at(today, 8 * 60 + 30)
+    return opens if timezone.now() >= opens else _at(today, 0)
 
 
 def local_day(moment: datetime) -> date:
@@ -219,7 +227,7 @@ class ServicesDemo:
         self.seed = seed
         self.today = today or timezone.localdate()
         # Nothing after the hall opens today: a rerun the same day gives the same rows.
-        self.now = _at(self.today, 8 * 60 + 30)
+        self.now = as_of(self.today)
         self.first_day = self.today - timedelta(days=364)
         self.districts = districts  # a slice for tests (district codes); None: the whole city
         self.scale = volume_scale

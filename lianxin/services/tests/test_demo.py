@@ -7,7 +7,7 @@ transaction rolled back at the end."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from datetime import datetime, time, timedelta
+from datetime import time, timedelta
 
 import pytest
 from django.db import connection, transaction
@@ -25,6 +25,7 @@ from lianxin.services.demo import (
     SERVICE_INFO_PASSED_ON,
     SHANGHAI,
     ServicesDemo,
+    as_of,
     clear,
     local_day,
 )
@@ -253,8 +254,8 @@ def test_a_realistic_status_mix(demo):
 
 
 def _now():
-    """The demo's `now`: today as the hall opens (nothing is laid out after it)."""
-    return datetime.combine(timezone.localdate(), time(8, 30), tzinfo=SHANGHAI)
+    """The demo's `now` (nothing is laid out after it)."""
+    return as_of(timezone.localdate())
 
 
 def test_numbers_follow_the_live_format(demo):
