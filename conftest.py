@@ -27,6 +27,8 @@ STAFF = {
     "center_jjl": ("120103001001", "center_staff", "unit", "hexi"),
     "inspector": ("120103000000", "inspector", "subtree", "city"),
     "norole": ("120103000000", None, None, None),
+    "finance_hx": ("120103000000", "finance_officer", "subtree", "city"),
+    "reviewer_hx": ("120103000000", "department_reviewer", "subtree", "city"),
 }
 
 
@@ -130,6 +132,18 @@ def street_staff(db):
 def center_staff(db):
     """center_staff on 大营门街道 九江路社区 120103001001, scope 本级 (unit)."""
     return _user("center_jjl")
+
+
+@pytest.fixture
+def finance_officer(db):
+    """finance_officer on 河西区 (keeps the fund ledger, edits nothing else)."""
+    return _user("finance_hx")
+
+
+@pytest.fixture
+def reviewer(db):
+    """department_reviewer on 河西区; the tests that need it make it a member of a department."""
+    return _user("reviewer_hx")
 
 
 @pytest.fixture

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "lianxin.services",
     "lianxin.venues",
     "lianxin.portal",
+    "lianxin.resources",
     "django_tasks",
     "django_tasks_db",
 ]

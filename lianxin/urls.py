@@ -21,6 +21,7 @@ api.add_router("/services/", "lianxin.services.api.router")
 api.add_router("/open311/", "lianxin.services.open311.router")
 api.add_router("/venues/", "lianxin.venues.api.router")
 api.add_router("/portal/", "lianxin.portal.api.router")
+api.add_router("/resources/", "lianxin.resources.api.router")
 
 urlpatterns = [
     path("", core.home, name="home"),
@@ -86,6 +87,7 @@ urlpatterns = [
     path("services/", include("lianxin.services.urls")),
     path("venues/", include("lianxin.venues.urls")),
     path("portal/", include("lianxin.portal.urls")),
+    path("resources/", include("lianxin.resources.urls")),
     path("battlemap/", dashboard.battlemap, name="battlemap"),
     path("battlemap/export.xlsx", dashboard.battlemap_export, name="battlemap_export"),
     path("geo/<str:province>.json", core.boundaries, name="boundaries"),

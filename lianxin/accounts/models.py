@@ -82,7 +82,9 @@ class User(AbstractUser):
     def is_locked(self) -> bool:
         return bool(self.locked_until and self.locked_until > timezone.now())
 
-    def compute_scope(self, action: str) -> Scope:
+    def compute_scope(self, action: str, roles: frozenset[str] | None = None) -> Scope:
+        """The user's scope for `action`; with `roles`, only what those roles grant (a write
+        reserved to, say, finance officers asks where the user is one)."""
         if self.is_superuser:
             return Scope(everything=True)
         if not self.is_staff_member:
@@ -91,6 +93,8 @@ class User(AbstractUser):
         assignments = self.role_assignments.select_related("role", "region").prefetch_related(
             "custom_regions"
         )
+        if roles is not None:
+            assignments = assignments.filter(role__code__in=roles)
         for a in assignments:
             if action == CHANGE and not a.role.can_write:
                 continue

@@ -9,6 +9,7 @@ from lianxin.campaign import demo as campaign_demo
 from lianxin.centers.demo import ARTICLE_DAY, DemoBuilder, article_figures
 from lianxin.centers.models import Center
 from lianxin.regions.models import Level, Region
+from lianxin.resources import demo as resources_demo
 from lianxin.services import demo as services_demo
 
 PASSWORD = "demo12345"
@@ -30,6 +31,7 @@ class Command(BaseCommand):
         else:
             with transaction.atomic():
                 # The campaign's and the services' rows stand on the demo centers.
+                resources_demo.clear()
                 services_demo.clear()
                 campaign_demo.clear()
             counts = DemoBuilder(seed).run()
@@ -41,6 +43,7 @@ class Command(BaseCommand):
             self.stdout.write("Campaign demo already present (use --force to rebuild).")
         else:
             started = time.perf_counter()
+            resources_demo.clear()  # its rows stand on the campaign's plans
             c = campaign_demo.CampaignDemo(seed).run()
             self.stdout.write(
                 f"Campaign demo: {c['plans']:,} plans ({c['signed_off']:,} signed off, "
@@ -60,6 +63,17 @@ class Command(BaseCommand):
                 f"{s['overdue_3x']} 3× overdue), {s['ratings']:,} ratings, "
                 f"{s.get('activities', 0):,} activities, {s.get('bookings', 0):,} bookings, "
                 f"{s.get('notices', 0):,} notices ({time.perf_counter() - started:.1f}s)"
+            )
+        resources_demo.accounts(PASSWORD)
+        if resources_demo.present() and not force:
+            self.stdout.write("Resources demo already present (use --force to rebuild).")
+        else:
+            started = time.perf_counter()
+            r = resources_demo.build(seed)
+            self.stdout.write(
+                "Resources demo: "
+                + ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in r.items())
+                + f" ({time.perf_counter() - started:.1f}s)"
             )
         fig = article_figures(ARTICLE_DAY)
         self.stdout.write(

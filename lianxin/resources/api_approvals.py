@@ -1,0 +1,5 @@
+"""/api/v1/resources/ — approvals."""
+
+from ninja import Router
+
+router = Router(tags=["resources"])

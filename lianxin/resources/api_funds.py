@@ -1,0 +1,5 @@
+"""/api/v1/resources/ — funds."""
+
+from ninja import Router
+
+router = Router(tags=["resources"])

@@ -1,0 +1,5 @@
+"""Factories for resources: approvals."""
+
+from __future__ import annotations
+
+__all__: list[str] = []

@@ -1,0 +1,14 @@
+"""Resources in the permission matrix: premises."""
+
+from __future__ import annotations
+
+ENDPOINTS: list = []
+WRITES: list = []
+
+
+def populate(ctx) -> None:
+    pass
+
+
+def fingerprint():
+    return ()

@@ -1,0 +1,5 @@
+"""Pages of resources: approvals."""
+
+from django.urls import path  # noqa: F401
+
+urlpatterns: list = []
