@@ -24,6 +24,8 @@ from lianxin.core.workdays import calendar
 from lianxin.regions.models import Level as RegionLevel
 from lianxin.regions.models import Region
 from lianxin.regions.queries import root_regions
+from lianxin.resources.queries_approvals import plan_approval
+from lianxin.resources.queries_funds import plan_funds
 
 from . import criteria, services, workflow
 from .forms_plans import (
@@ -358,6 +360,9 @@ def _detail_context(request, plan: Plan, photo_form=None) -> dict:
         **_signoff_context(request, plan, can_edit, photo_form),
         "reports": reports,
         "deadline_passed": plan.signed_off_on is None and plan.deadline < today,
+        # What resources holds for the site: its joint approval and its money (资金专账).
+        "plan_approval": plan_approval(request.user, plan),
+        "plan_funds": plan_funds(request.user, plan),
     }
 
 

@@ -25,11 +25,10 @@ def accounts(password: str) -> list[str]:
 
 
 def present() -> bool:
-    from .models import FundSource, Premises
+    from .models import ApprovalCase, FundSource, Premises
 
-    return (
-        Premises.objects.filter(is_demo=True).exists()
-        or FundSource.objects.filter(is_demo=True).exists()
+    return any(
+        m.objects.filter(is_demo=True).exists() for m in (Premises, FundSource, ApprovalCase)
     )
 
 
