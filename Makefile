@@ -39,6 +39,8 @@ demo: setup
 	@echo "    center  a 河西区 community center     leader  河西区 包保 leader: /campaign/my-sites/"
 	@echo "    admin   system administrator (/sysadmin/)"
 	@echo "    clerk_dl  东丽区 community window      clerk_xq  西青区 one-stop hall"
+	@echo "    hedong    河东区 premises and matching  baodi_cw / ninghe_cw  宝坻/宁河 finance officers"
+	@echo "    nankai_gh 南开区 planning department    nankai_zj  南开区 housing department (joint review)"
 	@echo "    resident: phone 13800138000 (residents' account, no staff access)"
 	@echo "  API docs: http://$(HOST):$(PORT)/api/v1/docs"
 	@echo ""

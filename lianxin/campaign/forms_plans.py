@@ -11,6 +11,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from lianxin.centers.services import check_image
+from lianxin.core.scoping import path_and_ancestors
 
 from . import workflow
 from .models import Leader, Plan
@@ -45,16 +46,10 @@ class Styled:
             self.add_error(name if name in self.fields else None, messages)
 
 
-def ancestor_paths(path: str) -> list[str]:
-    """ "a/b/c/" → ["a/", "a/b/", "a/b/c/"]."""
-    parts = [p for p in path.split("/") if p]
-    return ["/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
-
-
 def leaders_for(plan: Plan):
     """Leaders who can answer for the site: active leaders of the units above it (its
     district, the city) or of its street and site, and whoever is named on the plan now."""
-    paths = ancestor_paths(plan.region_path)
+    paths = path_and_ancestors(plan.region_path)
     q = Q(active=True) & (Q(region_path__in=paths) | Q(region_path__startswith=plan.region_path))
     if plan.leader_id:
         q |= Q(pk=plan.leader_id)

@@ -102,7 +102,7 @@ def ledger_import(request):
         return redirect("ledger")
     result = ledger.import_ledger(request.user, upload, filename=upload.name or "", dry_run=dry_run)
     if result.problems:
-        token = _save_report(request.user, result)
+        token = save_report(request.user, result)
         context = _context(request, result, token)
         return render(request, "centers/ledger.html", context, status=422)
     if dry_run:
@@ -135,18 +135,18 @@ def summary(result) -> str:
     return text
 
 
-def _report_path(user, token: str) -> str:
+def report_path(user, token: str) -> str:
     return f"{REPORT_DIR}/{user.pk}/{token}.xlsx"
 
 
-def _save_report(user, result) -> str:
+def save_report(user, result) -> str:
     """Keep the problem report for its owner (default storage: local files or the object
     store), under an unguessable token; reports older than a day are removed on the way."""
     token = secrets.token_urlsafe(18)
     tmp = tempfile.TemporaryFile(suffix=".xlsx")
     result.write_report(tmp)
     tmp.seek(0)
-    default_storage.save(_report_path(user, token), ContentFile(tmp.read()))
+    default_storage.save(report_path(user, token), ContentFile(tmp.read()))
     _clean_reports(user)
     return token
 
@@ -172,7 +172,7 @@ def ledger_report(request, token: str):
     """A problem report, to the user who made it only."""
     if not token.replace("-", "").replace("_", "").isalnum() or len(token) > 64:
         raise Http404
-    path = _report_path(request.user, token)
+    path = report_path(request.user, token)
     if not default_storage.exists(path):
         raise Http404
     response = FileResponse(default_storage.open(path, "rb"), content_type=ledger.XLSX)

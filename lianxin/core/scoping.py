@@ -77,13 +77,15 @@ class OrgScopedQuerySet(models.QuerySet):
         return self.none() if q is None else self.filter(q)
 
 
+def path_and_ancestors(path: str) -> list[str]:
+    """ "a/b/c/" → ["a/", "a/b/", "a/b/c/"]: the unit's own path and every unit's above it."""
+    parts = [p for p in path.split("/") if p]
+    return ["/".join(parts[:i]) + "/" for i in range(1, len(parts) + 1)]
+
+
 def ancestor_paths(scope: Scope) -> set[str]:
     """The paths of every unit above the scope's units ("a/b/c/" → "a/", "a/b/")."""
-    out = set()
-    for path in scope.subtree | scope.exact:
-        parts = [p for p in path.split("/") if p]
-        out.update("/".join(parts[:i]) + "/" for i in range(1, len(parts)))
-    return out
+    return {a for path in scope.subtree | scope.exact for a in path_and_ancestors(path)[:-1]}
 
 
 class AddressedDownQuerySet(OrgScopedQuerySet):

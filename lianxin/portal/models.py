@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from lianxin.core.periods import covering
-from lianxin.core.scoping import AddressedDownQuerySet
+from lianxin.core.scoping import AddressedDownQuerySet, path_and_ancestors
 
 
 class NoticeKind(models.TextChoices):
@@ -24,12 +24,6 @@ class NoticeKind(models.TextChoices):
     HOURS = "hours", _("开放时间")
     ON_DUTY = "on_duty", _("值班人员")
     OTHER = "other", _("其他")
-
-
-def path_and_ancestors(path: str) -> list[str]:
-    """ "a/b/c/" → ["a/", "a/b/", "a/b/c/"]: the units whose notices show at `path`."""
-    parts = [p for p in path.split("/") if p]
-    return ["/".join(parts[:i]) + "/" for i in range(1, len(parts) + 1)]
 
 
 class NoticeQuerySet(AddressedDownQuerySet):

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from lianxin.campaign.models import Milestone, Plan
 from lianxin.campaign.queries import overdue_cutoff
 from lianxin.core.models import AuditLog
+from lianxin.core.scoping import path_and_ancestors
 from lianxin.core.workdays import calendar
 from lianxin.regions.models import Level as RegionLevel
 from lianxin.regions.models import Region
@@ -30,7 +31,7 @@ from .models import (
     Opinion,
     OpinionAttachment,
 )
-from .services.approvals import APPROVAL_MILESTONE, ancestor_paths
+from .services.approvals import APPROVAL_MILESTONE
 
 SORTS = {
     "submitted": "submitted_on",
@@ -217,7 +218,7 @@ def opinion_rows(user, case: ApprovalCase, today: date) -> list[dict]:
     cal = calendar()
     member_of = set(
         DepartmentMember.objects.filter(
-            user=user, region_path__in=ancestor_paths(case.region_path)
+            user=user, region_path__in=path_and_ancestors(case.region_path)
         ).values_list("department_id", flat=True)
     )
     attachments: dict[int, list] = {}

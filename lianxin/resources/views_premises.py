@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from lianxin.centers.ledger_views import _report_path, _save_report
+from lianxin.centers.ledger_views import report_path, save_report
 from lianxin.core.models import AuditLog
 from lianxin.core.permissions import paginate, staff_required
 from lianxin.core.services import ConflictError, field_errors
@@ -274,7 +274,7 @@ def premises_import(request):
         request.user, upload, filename=upload.name or "", dry_run=dry_run
     )
     if result.problems:
-        token = _save_report(request.user, result)
+        token = save_report(request.user, result)
         return render(
             request, T + "premises_ledger.html", _ledger_context(request, result, token), status=422
         )
@@ -297,7 +297,7 @@ def premises_import(request):
 def premises_report(request, token: str):
     if not token.replace("-", "").replace("_", "").isalnum() or len(token) > 64:
         raise Http404
-    path = _report_path(request.user, token)
+    path = report_path(request.user, token)
     if not default_storage.exists(path):
         raise Http404
     response = FileResponse(default_storage.open(path, "rb"), content_type=ledger.XLSX)

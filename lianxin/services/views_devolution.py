@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from lianxin.core.periods import covering
 from lianxin.core.permissions import staff_required
-from lianxin.core.scoping import CHANGE, VIEW, ancestor_paths, scope_for
+from lianxin.core.scoping import CHANGE, VIEW, ancestor_paths, path_and_ancestors, scope_for
 from lianxin.core.tabular import xlsx_response
 from lianxin.regions.models import Level, Region
 
@@ -53,10 +53,7 @@ def _district(request, code: str) -> Region:
 
 def _items_of(district: Region):
     """The items a district's windows receive: the city's catalogue and the district's own."""
-    paths = [district.path]
-    parts = [p for p in district.path.split("/") if p]
-    paths += ["/".join(parts[:i]) + "/" for i in range(1, len(parts))]
-    return ServiceItem.objects.filter(region_path__in=paths)
+    return ServiceItem.objects.filter(region_path__in=path_and_ancestors(district.path))
 
 
 def _can_devolve(user, district: Region) -> bool:

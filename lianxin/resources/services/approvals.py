@@ -34,6 +34,7 @@ from lianxin.campaign.models import Milestone, Plan, ProgressReport
 from lianxin.core import audit
 from lianxin.core.models import NotificationLevel
 from lianxin.core.notifications import notify
+from lianxin.core.scoping import path_and_ancestors
 from lianxin.core.workdays import WorkingCalendar, calendar
 
 from .. import permissions
@@ -69,16 +70,10 @@ ATTACHMENT_TYPES = {
 # -- helpers --------------------------------------------------------------------------------------
 
 
-def ancestor_paths(path: str) -> list[str]:
-    """Every unit's path from the top down to `path` itself ("a/b/" → ["a/", "a/b/"])."""
-    parts = [p for p in path.split("/") if p]
-    return ["/".join(parts[:i]) + "/" for i in range(1, len(parts) + 1)]
-
-
 def members_for(departments, path: str):
     """The members of `departments` whose region covers `path`."""
     return DepartmentMember.objects.filter(
-        department__in=departments, region_path__in=ancestor_paths(path), user__is_active=True
+        department__in=departments, region_path__in=path_and_ancestors(path), user__is_active=True
     ).select_related("user", "department")
 
 
@@ -86,7 +81,7 @@ def is_member(user, department, path: str) -> bool:
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
     return DepartmentMember.objects.filter(
-        user=user, department=department, region_path__in=ancestor_paths(path)
+        user=user, department=department, region_path__in=path_and_ancestors(path)
     ).exists()
 
 
