@@ -8,13 +8,14 @@ shared data (the division tree, the users) is never flushed (see venues' concurr
 
 from __future__ import annotations
 
-import threading
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection, connections
+from django.db import connection
 from django.db.models import Max
+
+from lianxin.core.tests.concurrency import race
 
 SKIP_REASON = (
     "needs PostgreSQL: SQLite serialises writers, so two threads never race inside the database "
@@ -63,27 +64,6 @@ def committed(django_db_setup, django_db_blocker):
             Notification.objects.filter(id__gt=marks[1]).delete()
 
 
-def _race(*calls):
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-
-    def run(i, call):
-        try:
-            barrier.wait(timeout=10)
-            results[i] = call()
-        except Exception as exc:  # noqa: BLE001 - the loser's error is the point
-            results[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
-    return results
-
-
 def test_two_payments_race_for_the_last_yuan(committed, django_db_blocker):
     from lianxin.accounts.models import User
     from lianxin.resources.models import FundEntry
@@ -99,7 +79,7 @@ def test_two_payments_race_for_the_last_yuan(committed, django_db_blocker):
         return call
 
     with django_db_blocker.unblock():
-        results = _race(payer("finance_hx", "并发-A"), payer("hexi", "并发-B"))
+        results = race(payer("finance_hx", "并发-A"), payer("hexi", "并发-B"))
         won = [r for r in results if isinstance(r, FundEntry)]
         lost = [r for r in results if isinstance(r, ValidationError)]
         assert len(won) == 1 and len(lost) == 1, results
@@ -125,7 +105,7 @@ def test_two_allocations_race_for_the_rest_of_the_source(committed, django_db_bl
         def allocator(username):
             return lambda: funds.allocate(User.objects.get(username=username), source, plan, "1")
 
-        results = _race(allocator("finance_hx"), allocator("hexi"))
+        results = race(allocator("finance_hx"), allocator("hexi"))
         assert sum(isinstance(r, FundEntry) for r in results) == 1, results
         assert sum(isinstance(r, ValidationError) for r in results) == 1, results
         assert funds.source_balance(source.pk).unallocated == Decimal("0.00")

@@ -9,15 +9,15 @@ never flushed, unlike with `django_db(transaction=True)`.
 
 from __future__ import annotations
 
-import threading
 from datetime import time, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection, connections
+from django.db import connection
 from django.db.models import Max
 from django.utils import timezone
 
+from lianxin.core.tests.concurrency import race
 from lianxin.core.tests.factories import HEXI_VILLAGE_2
 
 from . import factories as f
@@ -65,28 +65,6 @@ def committed(django_db_setup, django_db_blocker):
             User.objects.filter(pk__in=[r.pk for r in residents]).delete()
 
 
-def _race(*calls):
-    """Run the calls in threads released together; each result is the value or the exception."""
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-
-    def run(i, call):
-        try:
-            barrier.wait(timeout=10)
-            results[i] = call()
-        except Exception as exc:  # noqa: BLE001 - the loser's error is the point
-            results[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
-    return results
-
-
 def test_two_residents_book_the_same_slot_at_the_same_instant(committed, django_db_blocker):
     from lianxin.venues import services
     from lianxin.venues.models import Booking, BookingSlot
@@ -99,7 +77,7 @@ def test_two_residents_book_the_same_slot_at_the_same_instant(committed, django_
         )
 
     with django_db_blocker.unblock():
-        results = _race(*(book(r) for r in committed["residents"]))
+        results = race(*(book(r) for r in committed["residents"]))
         won = [r for r in results if isinstance(r, Booking)]
         lost = [r for r in results if isinstance(r, ValidationError)]
         assert len(won) == 1 and len(lost) == 1, results
@@ -116,9 +94,7 @@ def test_the_last_place_goes_to_one_of_two_at_the_same_instant(committed, django
         activity = f.activity(
             committed["center"], capacity=1, starts_at=timezone.now() + timedelta(days=2)
         )
-        results = _race(
-            *(lambda r=r: services.sign_up(r, activity) for r in committed["residents"])
-        )
+        results = race(*(lambda r=r: services.sign_up(r, activity) for r in committed["residents"]))
         assert all(isinstance(r, SignUp) for r in results), results
         statuses = sorted(SignUp.objects.filter(activity=activity).values_list("status", flat=True))
         assert statuses == [SignUpStatus.CONFIRMED, SignUpStatus.WAITLISTED]
