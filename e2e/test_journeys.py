@@ -223,3 +223,21 @@ def test_export_journey(new_page, tmp_path):
     assert len(body) == count
     assert all(str(r[0]).startswith("120103") for r in body)
     assert {r[5] for r in body} == {"已投入使用"}
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_staff_menu_fits_every_desktop_width(new_page, live_server_url, language):
+    """English labels are longer: from 1200 px (the menu unfolds) to 1920 px the header stays one
+    line and the page never scrolls sideways, for the account with the most menu items."""
+    page = login(new_page(viewport={"width": 1200, "height": 800}), "city")
+    page.context.add_cookies(
+        [{"name": "django_language", "value": language, "url": live_server_url}]
+    )
+    for width in (1200, 1280, 1366, 1440, 1536, 1600, 1680, 1920):
+        page.set_viewport_size({"width": width, "height": 800})
+        page.goto("/resources/premises/")
+        expect(page.locator("html")).to_have_attribute("lang", language)
+        scroll = page.evaluate("document.scrollingElement.scrollWidth")
+        assert scroll <= width, f"{language}: the page scrolls sideways at {width}px ({scroll}px)"
+        header = page.evaluate("document.querySelector('header').getBoundingClientRect().height")
+        assert header < 70, f"{language}: the menu wraps at {width}px ({header}px high)"
