@@ -53,8 +53,10 @@ class LanguageMiddleware:
         lang = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, settings.LANGUAGE_CODE)
         if lang not in dict(settings.LANGUAGES):
             lang = settings.LANGUAGE_CODE
-        translation.activate(lang)
         request.LANGUAGE_CODE = lang
-        response = self.get_response(request)
+        # For this request only: the thread goes back to its language afterwards (a worker's
+        # next job, or a test's, must not inherit the last visitor's English).
+        with translation.override(lang):
+            response = self.get_response(request)
         response.headers.setdefault("Content-Language", lang)
         return response

@@ -140,3 +140,17 @@ def test_unknown_language_cookie_falls_back_to_chinese(client):
     html = client.get("/login/").content.decode()
     assert '<html lang="zh-hans">' in html
     assert "登录连心桥" in html
+
+
+@pytest.mark.django_db
+def test_the_language_of_a_request_does_not_outlive_it(client):
+    """A visitor's English stays with their request: what runs next on the thread (a task, the
+    next test) speaks the default language again."""
+    from django.utils import translation
+
+    before = translation.get_language()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = client.get("/login/")
+    assert response.headers["Content-Language"] == "en"
+    assert translation.get_language() == before != "en"
+    assert translation.gettext("登录") == "登录"
