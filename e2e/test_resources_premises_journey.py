@@ -96,6 +96,25 @@ def test_the_run_page_fits_a_phone(open_page, watch):
     page.locator("#runs a").first.click()
     expect(page.locator("#proposals")).to_be_visible()
     watch.check(page, width=390)
+    # one stacked block per proposal: no squeezed columns, every part and action on screen
+    expect(page.locator("#proposals thead")).to_be_hidden()
+    rows = page.locator("#proposals tbody tr[data-proposal]")
+    for i in range(rows.count()):
+        row = rows.nth(i)
+        for cell in (row.locator("td.premises-cell"), row.locator("td.explanation")):
+            box = cell.bounding_box()
+            assert box["width"] >= 300 and box["x"] + box["width"] <= 391, box
+        for button in row.locator(".accept, .reject").all():
+            box = button.bounding_box()
+            assert 0 <= box["x"] and box["x"] + box["width"] <= 390, box
+    page.goto("/resources/premises/?q=HD-PT-035")
+    page.locator("#premises-table a.code").first.click()
+    heading = page.locator("#premises-heading")
+    code = heading.locator(".code").bounding_box()
+    name = heading.locator("span").nth(1).bounding_box()
+    # the code and the name apart (a gap, or the name on its own line)
+    assert name["x"] >= code["x"] + code["width"] + 4 or name["y"] >= code["y"] + code["height"]
+    watch.check(page, width=390)
     page.goto("/resources/premises/")
     expect(page.locator("#premises-table")).to_be_visible()
     watch.check(page, width=390)

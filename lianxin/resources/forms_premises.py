@@ -11,6 +11,10 @@ from .models import Premises
 from .permissions import PREMISES_WRITERS, may
 from .services.premises import DEFAULT_DISTANCE_M, MAX_DISTANCE_M
 
+# <input type="date"> takes ISO dates only, whatever the language (zh-hans would render 2026/12/01,
+# which the browser shows as empty and saving would clear).
+ISO = "%Y-%m-%d"
+
 FIELDS = [
     "kind",
     "code",
@@ -41,7 +45,7 @@ class PremisesForm(forms.ModelForm):
         model = Premises
         fields = FIELDS
         widgets = {
-            "available_from": forms.DateInput(attrs={"type": "date"}),
+            "available_from": forms.DateInput(attrs={"type": "date"}, format=ISO),
             "note": forms.TextInput(),
         }
 
@@ -108,5 +112,6 @@ class RejectForm(forms.Form):
 
 class AssignForm(forms.Form):
     assigned_on = forms.DateField(
-        label=_("配置日期"), widget=forms.DateInput(attrs={"type": "date", "class": "form-control"})
+        label=_("配置日期"),
+        widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}, format=ISO),
     )

@@ -136,9 +136,16 @@ PARSERS = {
 
 
 def _yes_no(value) -> bool:
-    found = base.parse_yes_no(value)
+    """是 / 否 only (the center ledger's parser also knows 未评估, which a premises cannot be):
+    the message names the two values that are allowed, like the other choice columns."""
+    try:
+        found = base.parse_yes_no(value)
+    except CellError:
+        found = None
     if not isinstance(found, bool):
-        raise CellError(_("请填“是”或“否”"))
+        text = base.cell_text(value).strip()
+        labels = pgettext("list separator", "、").join([_("是"), _("否")])
+        raise CellError(_("“%(v)s”不是可选的值（可选：%(c)s）") % {"v": text, "c": labels})
     return found
 
 

@@ -6,8 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from lianxin.core.models import AuditLog
 from lianxin.regions.models import Level, Region
 
 from .models import Availability, Condition, MatchRun, Premises, PremisesKind, Proposal
@@ -128,3 +132,96 @@ def visible_proposals(user) -> QuerySet:
     return Proposal.objects.visible_to(user).select_related(
         "center__region", "premises", "plan", "run"
     )
+
+
+# -- a premises' change history ---------------------------------------------------------------
+
+# The premises' own actions (create and update have the audit log's labels).
+ACTION_LABELS = {
+    "reserve": gettext_lazy("预留"),
+    "release": gettext_lazy("取消预留"),
+    "assign": gettext_lazy("配置"),
+}
+# Bookkeeping that follows the region: not shown.
+HIDDEN_CHANGES = {"region_path", "district_code", "street_code", "search_text", "version"}
+CHOICES = {
+    "kind": PremisesKind,
+    "condition": Condition,
+    "availability": Availability,
+}
+
+
+def _field_label(name: str) -> str:
+    try:
+        return str(Premises._meta.get_field(name.removesuffix("_id")).verbose_name)
+    except FieldDoesNotExist:
+        return name
+
+
+def _value_text(name: str, value, regions: dict, plans: dict) -> str:
+    if value is None or value == "":
+        return "—"
+    if name in CHOICES and value in CHOICES[name].values:
+        return str(CHOICES[name](value).label)
+    if name == "divisible" or isinstance(value, bool):
+        return _("是") if value else _("否")
+    if name in ("region", "region_id"):
+        return regions.get(str(value), str(value))
+    if name in ("plan", "plan_id"):
+        return plans.get(str(value), str(value))
+    return str(value)
+
+
+def premises_history(obj: Premises, limit: int = 20) -> list[dict]:
+    """The premises' audit rows, newest first, for people: the action's label and each changed
+    field as label, before → after (choices, yes/no, region and plan by name)."""
+    from lianxin.campaign.models import Plan
+
+    rows = list(
+        AuditLog.objects.filter(target_type="resources.premises", target_id=str(obj.pk)).order_by(
+            "-at", "-pk"
+        )[:limit]
+    )
+    ids: dict[str, set] = {"region": set(), "plan": set()}
+    for row in rows:
+        for name, pair in (row.changes or {}).items():
+            key = name.removesuffix("_id")
+            if key in ids and isinstance(pair, list | tuple):
+                ids[key] |= {str(v) for v in pair if v not in (None, "")}
+    region_ids = [int(v) for v in ids["region"] if v.isdigit()]
+    plan_ids = [int(v) for v in ids["plan"] if v.isdigit()]
+    regions = {
+        str(pk): name
+        for pk, name in Region.objects.filter(pk__in=region_ids).values_list("pk", "name")
+    }
+    plans = {
+        str(p.pk): str(p.center)
+        for p in Plan.objects.filter(pk__in=plan_ids).select_related("center")
+    }
+    out = []
+    for row in rows:
+        changes = []
+        for name, pair in (row.changes or {}).items():
+            if name in HIDDEN_CHANGES or not isinstance(pair, list | tuple) or len(pair) != 2:
+                continue
+            before, after = pair
+            changes.append(
+                {
+                    "field": _field_label(name),
+                    "before": _value_text(name, before, regions, plans),
+                    "after": _value_text(name, after, regions, plans),
+                    "new": row.action == "create",
+                }
+            )
+        label = ACTION_LABELS.get(row.action)
+        out.append(
+            {
+                "at": row.at,
+                "who": row.actor_repr,
+                "action": row.action,
+                "label": str(label) if label else row.action_label,
+                "note": row.note,
+                "changes": changes,
+            }
+        )
+    return out

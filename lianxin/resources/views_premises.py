@@ -15,10 +15,10 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from lianxin.centers.ledger_views import report_path, save_report
-from lianxin.core.models import AuditLog
 from lianxin.core.permissions import paginate, staff_required
 from lianxin.core.services import ConflictError, field_errors
 from lianxin.regions.models import Level, Region
@@ -30,6 +30,7 @@ from .models import Availability, Condition, MatchRun, Premises, PremisesKind, P
 from .permissions import MATCHERS, PREMISES_WRITERS, may, role_scope
 from .queries_premises import (
     filter_regions,
+    premises_history,
     region_names,
     run_proposals,
     visible_premises,
@@ -133,9 +134,7 @@ def premises_detail(request, pk: int):
         .select_related("center", "run", "decided_by")
         .order_by("-run__created_at", "-pk")[:20]
     )
-    history = AuditLog.objects.filter(
-        target_type="resources.premises", target_id=str(obj.pk)
-    ).order_by("-at", "-pk")[:20]
+    history = premises_history(obj)
     can_write = may(request.user, PREMISES_WRITERS, obj.region_path)
     return render(
         request,
@@ -241,7 +240,9 @@ def _ledger_context(request, result=None, token: str = "") -> dict:
                 "label": str(c.label),
                 "editable": c.editable,
                 "required": c.required,
-                "note": str(c.note),
+                # the shared page has no "新增时必填" column: the note says it, as the template's
+                # 说明 sheet does
+                "note": _("新增时必填。%(note)s") % {"note": c.note} if c.required else str(c.note),
             }
             for c in ledger.COLUMNS
         ],
@@ -373,17 +374,32 @@ def _run_context(request, run: MatchRun) -> dict:
     can_decide = {p.pk: may(request.user, MATCHERS, p.region_path) for p in proposals}
     for p in proposals:
         p.can_decide = can_decide[p.pk]
+        # the area a center counted from premises accepted for it earlier (still short then)
+        held = p.area_before - (p.center.floor_area or 0)
+        p.accepted_before = held if held > 0 else None
     unmatched = []
     stored = request.session.get(f"matching-unmatched-{run.pk}")
     if stored:
-        from lianxin.centers.models import Center
+        from lianxin.centers.models import Center, RuleSet
 
         centers = Center.objects.visible_to(request.user).in_bulk([int(k) for k in stored])
-        unmatched = [
-            {"center": centers[int(k)], "reason": REASONS.get(v, v)}
-            for k, v in stored.items()
-            if int(k) in centers
-        ]
+        held = services.accepted_areas(list(centers))
+        rule = RuleSet.objects.in_force(run.on) if held else None
+        for k, v in stored.items():
+            center = centers.get(int(k))
+            if center is None:
+                continue
+            row = {"center": center, "reason": REASONS.get(v, v), "held": ""}
+            if center.pk in held and rule is not None:
+                area, codes = held[center.pk]
+                required = rule.required_area(center.kind, center.households) or 0
+                missing = required - (center.floor_area or 0) - area
+                if missing > 0:
+                    row["held"] = _("已采纳房源 %(codes)s，仍缺 %(n)s ㎡") % {
+                        "codes": pgettext("list separator", "、").join(codes),
+                        "n": f"{missing:.2f}",
+                    }
+            unmatched.append(row)
     return {"run": run, "proposals": proposals, "unmatched": unmatched}
 
 

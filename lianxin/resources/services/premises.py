@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import time
 from datetime import date
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -201,24 +203,52 @@ def mark_assigned(actor, obj: Premises, on: date | None = None) -> Premises:
 # -- matching ---------------------------------------------------------------------------------
 
 
+def accepted_areas(center_ids=None) -> dict:
+    """{center id: (m² added, [premises codes])} of the accepted proposals whose premises is still
+    held for the center (reserved, or assigned: the center has moved in). A premises released
+    and then taken by a later accepted proposal counts for that one only (a divisible premises:
+    for the centers sharing it in that run)."""
+    live = Proposal.objects.filter(
+        status=ProposalStatus.ACCEPTED,
+        premises__availability__in=[Availability.RESERVED, Availability.ASSIGNED],
+    )
+    if center_ids is not None:
+        ids = center_ids if isinstance(center_ids, QuerySet) else list(center_ids)
+        live = live.filter(premises_id__in=live.filter(center_id__in=ids).values("premises_id"))
+        wanted = None if isinstance(ids, QuerySet) else set(ids)
+    else:
+        wanted = None
+    rows = list(
+        live.order_by("decided_at", "pk").values_list(
+            "center_id", "premises_id", "run_id", "area_added", "premises__code"
+        )
+    )
+    latest_run = {premises_id: run_id for _c, premises_id, run_id, _a, _code in rows}
+    out: dict = {}
+    for center_id, premises_id, run_id, added, code in rows:
+        if run_id != latest_run[premises_id] or (wanted is not None and center_id not in wanted):
+            continue
+        area, codes = out.get(center_id, (Decimal("0.00"), []))
+        if code not in codes:
+            codes.append(code)
+        out[center_id] = (area + added, codes)
+    return out
+
+
 def short_centers(user, region: Region, on: date):
     """(centers short of area in `region` visible to `user`, their needs, the rule set): the
-    standard in force on `on` against the floor area, as the sign-off criteria judge it.
-    Centers holding a live reservation (an accepted proposal whose premises is reserved or
-    assigned) are left out: they have their premises."""
+    standard in force on `on` against the floor area, as the sign-off criteria judge it. A
+    center holding premises from an accepted proposal (reserved or assigned) counts them in its
+    area: it is left out when they make it compliant, else matched again for what it still
+    lacks."""
     from lianxin.centers.models import Center, RuleSet
 
     rule = RuleSet.objects.in_force(on)
     if rule is None:
         return [], [], None
-    served = Proposal.objects.filter(
-        status=ProposalStatus.ACCEPTED,
-        premises__availability__in=[Availability.RESERVED, Availability.ASSIGNED],
-    ).values("center_id")
     qs = (
         Center.objects.visible_to(user)
         .filter(region_path__startswith=region.path, kind__in=["village", "community"])
-        .exclude(pk__in=served)
         .only(
             "id",
             "name",
@@ -234,10 +264,16 @@ def short_centers(user, region: Region, on: date):
         )
         .order_by("region_path")
     )
+    held = accepted_areas(qs.values("pk"))
     centers, needs = [], []
     for c in qs:
         required = rule.required_area(c.kind, c.households)
-        if required is None or (c.floor_area is not None and c.floor_area >= required):
+        if required is None:
+            continue
+        area = c.floor_area
+        if c.pk in held:
+            area = (area or Decimal("0.00")) + held[c.pk][0]
+        if area is not None and area >= required:
             continue
         centers.append(c)
         needs.append(
@@ -246,7 +282,7 @@ def short_centers(user, region: Region, on: date):
                 float(c.latitude) if c.latitude is not None else None,
                 float(c.longitude) if c.longitude is not None else None,
                 required,
-                c.floor_area,
+                area,
             )
         )
     return centers, needs, rule
@@ -448,8 +484,14 @@ def accept_proposal(actor, proposal: Proposal, on: date | None = None) -> Propos
                 note=str(proposal.center)[:300],
             )
         if plan is not None:
-            data = {"premises": premises_text(premises)}
-            if plan.target_area is None:
+            text = premises_text(premises)
+            held = accepted_areas([proposal.center_id]).get(proposal.center_id)
+            if held and plan.premises and text not in plan.premises:
+                # a second premises for a center still short: the plan names both
+                text = f"{plan.premises}；{text}"[:200]
+            data = {"premises": text}
+            # empty, or set by the previous acceptance (the area this proposal starts from)
+            if plan.target_area is None or (held and plan.target_area == proposal.area_before):
                 data["target_area"] = proposal.area_after
             try:
                 campaign.update_plan(actor, plan, data)

@@ -145,3 +145,23 @@ def test_import_page(hexi, login):
     assert "/resources/premises/ledger/reports/" in response.content.decode()
     response = client.post("/resources/premises/ledger/import/", {"file": _file([_row()])})
     assert response.status_code == 302 and Premises.objects.count() == 1
+
+
+def test_divisible_takes_yes_or_no_and_says_so(hexi):
+    """可分割 is 是 or 否: 未评估 (which the center ledger knows) and nonsense are refused with
+    the same message naming the two allowed values, like the other choice columns."""
+    result = ledger.import_premises(
+        hexi, _file([_row(divisible="未评估"), _row("HX-101", divisible="也许")])
+    )
+    assert not result.ok and not Premises.objects.exists()
+    messages = {p.row: p.message for p in result.problems if p.column == "divisible"}
+    assert set(messages) == {2, 3}
+    for message in messages.values():
+        assert "可选：是、否" in message and "未评估" not in message.split("可选")[1]
+    assert "“也许”" in messages[3]
+
+
+def test_import_page_says_which_columns_a_new_row_needs(hexi, login):
+    body = login(hexi).get("/resources/premises/ledger/").content.decode()
+    # as the template's 说明 sheet: required for a new row (所属单位代码, 编号, 名称 …)
+    assert body.count("新增时必填") == sum(c.required for c in ledger.COLUMNS)
