@@ -1,10 +1,11 @@
 """The fund ledger (资金专账, issue 6) in a real browser, on the demo data, as Baodi's finance
 officer (`baodi_cw`, 宝坻区财政局资金专户):
 
-1. opens the district fiscal source, allocates 1,000.00 yuan to a plan and sees the source's
-   unallocated figure fall by exactly that much;
+1. opens the district fiscal source (its ~1,600 entries paged, newest first), allocates 1,000.00
+   yuan to a plan and sees the source's unallocated figure fall by exactly that much and the
+   entry on top;
 2. pays 600.00 of it with a voucher number and sees the plan's balance and the source's paid
-   figure update;
+   figure update, then finds the payment by its voucher number and filters the entries by kind;
 3. tries to pay more than the plan has left and gets the clear error naming the available amount,
    with nothing written;
 4. opens the reconciliation and downloads the Excel, whose figures for the source are the page's.
@@ -40,10 +41,17 @@ def test_finance_officer_allocates_pays_and_reconciles(new_page, tmp_path):
     rows = page.locator("#fund-sources tbody tr")
     expect(rows).to_have_count(2)  # Baodi's two sources, nothing of Ninghe
     assert "宁河" not in page.locator("#fund-sources").inner_text()
+    expect(page.locator("#fund-sources td[data-district]").first).to_have_text("宝坻区")
     page.get_by_role("link", name=re.compile("区财政")).first.click()
     expect(page).to_have_url(re.compile(r"/resources/funds/\d+/$"))
     source_url = page.url
-    assert "原文缺一位数字" in page.locator("#source-note").inner_text()
+    expect(page.locator("#source-note")).to_have_text(
+        "演示数据：文章原文“?.44亿元”缺一位数字，按 1.44 亿元计。"
+    )
+    # A long ledger, paged: 50 entries, the newest first.
+    expect(page.locator("#entries tbody tr")).to_have_count(50)
+    total = int(page.locator("#entries [data-count]").get_attribute("data-count"))
+    assert total > 1000
     unallocated = figure(page, "#source-figures", "unallocated")
     paid = figure(page, "#source-figures", "paid")
     assert unallocated >= Decimal("1000.00")
@@ -60,7 +68,12 @@ def test_finance_officer_allocates_pays_and_reconciles(new_page, tmp_path):
     assert page.url == source_url
     expect(page.get_by_role("status").filter(has_text="已入账")).to_be_visible()
     assert figure(page, "#source-figures", "unallocated") == unallocated - Decimal("1000.00")
+    # What was just booked is on top: the first entry, and the first of the plans' lines.
+    first = page.locator("#entries tbody tr").first
+    expect(first).to_contain_text("E2E 追加分配")
+    expect(first.locator("[data-figure=amount]")).to_have_text("1,000.00")
     line = f"#plan-lines tr[data-plan='{plan_id}']"
+    expect(page.locator("#plan-lines tbody tr").first).to_have_attribute("data-plan", plan_id)
     plan_balance = figure(page, line, "balance")
     assert plan_balance >= Decimal("1000.00")
 
@@ -76,9 +89,17 @@ def test_finance_officer_allocates_pays_and_reconciles(new_page, tmp_path):
     assert page.url == source_url
     assert figure(page, "#source-figures", "paid") == paid + Decimal("600.00")
     assert figure(page, line, "balance") == plan_balance - Decimal("600.00")
-    expect(page.locator("#entries")).to_contain_text(voucher)
+    expect(page.locator("#entries tbody tr").first).to_contain_text(voucher)
     screenshot(page, "resources-funds-source.png")
-    entries = page.locator("#entries tbody tr").count()
+    # The filters: by voucher number (htmx, no reload) and by kind.
+    page.fill("#f-doc", voucher)
+    expect(page.locator("#entries tbody tr")).to_have_count(1)
+    expect(page.locator("#entries tbody tr")).to_contain_text("600.00")
+    page.fill("#f-doc", "")
+    page.select_option("#f-kind", "receipt")
+    expect(page.locator("#entries tbody tr[data-kind=payment]")).to_have_count(0)
+    expect(page.locator("#entries tbody tr[data-kind=receipt]").first).to_be_visible()
+    entries = total + 2
 
     # 3. Overpaying is refused with the available amount, and nothing is written.
     left = plan_balance - Decimal("600.00")
@@ -90,7 +111,8 @@ def test_finance_officer_allocates_pays_and_reconciles(new_page, tmp_path):
     error = page.locator("[data-error-for=amount]")
     expect(error).to_have_text(f"支付金额超过该项目在此资金来源下的可用余额 {left:,.2f} 元。")
     page.goto(source_url)
-    expect(page.locator("#entries tbody tr")).to_have_count(entries)
+    count = page.locator("#entries [data-count]")
+    expect(count).to_have_attribute("data-count", str(entries))
     assert voucher + "-X" not in page.locator("#entries").inner_text()
     assert figure(page, line, "balance") == left
 
@@ -122,3 +144,23 @@ def test_finance_officer_allocates_pays_and_reconciles(new_page, tmp_path):
     ):
         value = Decimal(str(found[header.index(title)])).quantize(Decimal("0.01"))
         assert value == shown[key], (key, value, shown[key])
+
+
+def test_the_fund_pages_read_on_a_phone(new_page):
+    """At 390 px the sources list needs no sideways scrolling and its names are not squashed
+    (the figures other than the balance go under the name); the source page's header, figures
+    and filters fit the screen."""
+    page = login(new_page(viewport={"width": 390, "height": 844}), "baodi_cw")
+    page.goto("/resources/funds/")
+    table = page.locator("#fund-sources")
+    expect(table.locator("tbody tr")).to_have_count(2)
+    wrapper = page.locator("#results .table-responsive")
+    assert wrapper.evaluate("e => e.scrollWidth <= e.clientWidth + 1"), "the list scrolls sideways"
+    name = table.locator("tbody tr td").first
+    assert name.bounding_box()["width"] >= 180, name.bounding_box()
+    expect(name.locator("[data-phone-figures]")).to_be_visible()
+    screenshot(page, "resources-funds-phone.png")
+    page.get_by_role("link", name=re.compile("区财政")).first.click()
+    expect(page.locator("#entries tbody tr")).to_have_count(50)
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    expect(page.locator("#f-doc")).to_be_visible()

@@ -33,8 +33,8 @@ ACCOUNTS = {
 }
 BAODI_TOTAL = Decimal("144000000.00")  # 1.44 亿元
 BAODI_PARTY_DUES = Decimal("24000000.00")
-BAODI_NOTE = "原文缺一位数字，按 1.44 亿元计，演示数据"
-NINGHE_NOTE = "市级补贴与区财政配套资金统筹使用，演示数据"
+BAODI_NOTE = "演示数据：文章原文“?.44亿元”缺一位数字，按 1.44 亿元计。"
+NINGHE_NOTE = "演示数据：市级补贴与区财政配套资金统筹使用。"
 NINGHE_CITY_SHARE = Decimal("0.6")
 HUNDRED = Decimal("100")
 CENT = Decimal("0.01")

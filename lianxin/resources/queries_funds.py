@@ -10,7 +10,18 @@ from dataclasses import dataclass
 from decimal import Decimal
 from urllib.parse import urlencode
 
-from django.db.models import Count, DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import (
+    Count,
+    DecimalField,
+    F,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce
 
 from lianxin.regions.models import Region
@@ -121,8 +132,15 @@ class SourceFilter:
 
 
 def visible_sources(user, params) -> tuple[SourceFilter, QuerySet]:
+    """The sources the user sees, filtered and sorted, each with its balances and its
+    district's name (`district_name`)."""
     flt = SourceFilter.from_params(params)
-    qs = FundSource.objects.visible_to(user).select_related("region")
+    district_name = Region.objects.filter(code=OuterRef("district_code")).values("name")[:1]
+    qs = (
+        FundSource.objects.visible_to(user)
+        .select_related("region")
+        .annotate(district_name=Subquery(district_name))
+    )
     return flt, flt.apply(qs)
 
 
@@ -152,6 +170,7 @@ def source_with_balances(user, pk: int) -> FundSource | None:
 
 
 def source_entries(user, source: FundSource) -> QuerySet:
+    """All of a source's entries in booking order (the API's source detail)."""
     return (
         FundEntry.objects.visible_to(user)
         .filter(source=source)
@@ -160,6 +179,67 @@ def source_entries(user, source: FundSource) -> QuerySet:
         .annotate(reversed_by_id=F("reversed_by__id"))
         .order_by("booked_on", "id")
     )
+
+
+ENTRY_SORTS = {
+    "date": ("booked_on", "id"),
+    "amount": ("amount", "id"),
+    "kind": ("kind", "booked_on", "id"),
+}
+
+
+@dataclass
+class EntryFilter:
+    """The source page's entries: by kind, plan (the center's name or division code) and
+    document/voucher number; newest first unless sorted otherwise."""
+
+    kind: str = ""
+    plan: str = ""
+    doc: str = ""
+    sort: str = "-date"
+
+    FIELDS = ("kind", "plan", "doc")
+
+    @classmethod
+    def from_params(cls, params) -> EntryFilter:
+        values = {k: (params.get(k) or "").strip()[:60] for k in (*cls.FIELDS, "sort")}
+        flt = cls(**values)
+        if flt.kind not in EntryKind.values:
+            flt.kind = ""
+        if flt.sort.lstrip("-") not in ENTRY_SORTS:
+            flt.sort = "-date"
+        return flt
+
+    def apply(self, qs: QuerySet) -> QuerySet:
+        if self.kind:
+            qs = qs.filter(kind=self.kind)
+        if self.plan:
+            qs = qs.filter(
+                Q(plan__center__name__icontains=self.plan)
+                | Q(plan__center__region__code__startswith=self.plan)
+            )
+        if self.doc:
+            qs = qs.filter(document_no__icontains=self.doc)
+        desc = "-" if self.sort.startswith("-") else ""
+        return qs.order_by(*[desc + f for f in ENTRY_SORTS[self.sort.lstrip("-")]])
+
+    def querystring(self, **override) -> str:
+        values = {k: getattr(self, k) for k in (*self.FIELDS, "sort")} | override
+        return urlencode({k: v for k, v in values.items() if v})
+
+
+def filtered_entries(user, source: FundSource, params) -> tuple[EntryFilter, QuerySet]:
+    """The source page's entries (to be paged): one query for the page's rows with their plan,
+    center and reversal, one for their attachments, whatever the number of rows."""
+    flt = EntryFilter.from_params(params)
+    qs = (
+        FundEntry.objects.visible_to(user)
+        .filter(source=source)
+        .select_related("plan__center")
+        .prefetch_related("attachments")
+        .annotate(reversed_by_id=F("reversed_by__id"))
+    )
+    return flt, flt.apply(qs)
 
 
 @dataclass
@@ -203,6 +283,27 @@ def source_plan_lines(user, source: FundSource) -> list[PlanLine]:
         for r in rows
     ]
     return sorted(lines, key=lambda x: (x.plan.center.region.code if x.plan else "", x.plan_id))
+
+
+PLAN_LINES_SHOWN = 10
+
+
+def recent_plan_lines(user, source: FundSource, limit: int | None = PLAN_LINES_SHOWN):
+    """(lines, count): per plan, what the source allocated to it and paid for it, the plans with
+    the latest entries first (what was just booked is on top); at most `limit` lines (all when
+    None). Two queries however many plans and entries."""
+    rows = list(
+        _plan_totals(FundEntry.objects.visible_to(user).filter(source=source))
+        .annotate(last=Max("pk"))
+        .order_by("-last")
+    )
+    shown = rows if limit is None else rows[:limit]
+    plans = _plans_by_id(r["plan"] for r in shown)
+    lines = [
+        PlanLine(r["plan"], plans.get(r["plan"]), r["allocated"], r["paid"], r["reversals"])
+        for r in shown
+    ]
+    return lines, len(rows)
 
 
 @dataclass

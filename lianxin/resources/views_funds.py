@@ -29,7 +29,7 @@ from lianxin.regions.models import Region
 from . import permissions
 from . import queries_funds as q
 from .forms_funds import AllocationForm, PaymentForm, ReceiptForm, ReversalForm, SourceForm
-from .models import FundAttachment, FundEntry, FundSource, SourceKind
+from .models import EntryKind, FundAttachment, FundEntry, FundSource, SourceKind
 from .services import funds as services
 
 T = "resources/"
@@ -208,19 +208,31 @@ def fund_source_new(request):
 
 @staff_required
 def fund_source(request, pk: int):
+    """A source: its figures, the plans it funds (the latest first, ten unless all are asked
+    for) and its entries, paged, newest first, filtered by kind, plan and document number. A
+    fixed number of queries however many entries the source has."""
     source = _source(request, pk)
-    entries = list(q.source_entries(request.user, source))
-    return render(
-        request,
-        T + "funds_source.html",
-        {
-            "source": source,
-            "entries": entries,
-            "lines": q.source_plan_lines(request.user, source),
-            "attachments": FundAttachment.objects.visible_to(request.user).filter(source=source),
-            "can_write": _can_write(request.user, source),
-        },
+    flt, entries = q.filtered_entries(request.user, source, request.GET)
+    context = {
+        "source": source,
+        "flt": flt,
+        "page": paginate(request, entries),
+        "can_write": _can_write(request.user, source),
+    }
+    if _is_htmx(request):
+        return render(request, T + "funds_entries.html", context)
+    all_lines = request.GET.get("lines") == "all"
+    lines, n_lines = q.recent_plan_lines(
+        request.user, source, limit=None if all_lines else q.PLAN_LINES_SHOWN
     )
+    context |= {
+        "kinds": EntryKind.choices,
+        "lines": lines,
+        "n_lines": n_lines,
+        "all_lines": all_lines,
+        "attachments": FundAttachment.objects.visible_to(request.user).filter(source=source),
+    }
+    return render(request, T + "funds_source.html", context)
 
 
 def _entry_form(request, pk: int, form_class, title: str, write, plans=None):
