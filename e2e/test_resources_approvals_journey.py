@@ -32,6 +32,10 @@ def give(page, case_id: int, *, letter: bool) -> None:
     expect(row).to_be_visible()
     row.get_by_role("link", name="出具意见").click()
     expect(page.locator("#opinion-form")).to_be_visible()
+    # The other departments' opinions fit their card (no column squeezed out of sight).
+    table = page.locator("#opinions .table-responsive")
+    widths = table.evaluate("el => [el.scrollWidth, el.clientWidth]")
+    assert widths[0] <= widths[1] + 1 or page.viewport_size["width"] < 992, widths
     page.get_by_label("同意", exact=True).check()
     page.locator("#id_comment").fill("同意。")
     if letter:
@@ -97,6 +101,11 @@ def test_joint_review_with_a_letter_in_lieu(new_page):
     row = district.locator("#schedule-table tr[data-milestone=approval]")
     expect(row.locator("[data-progress]")).to_have_text("100%")
     expect(row).not_to_have_attribute("data-overdue", "1")
+    # Approved: no second application, from the plan or from the picker.
+    expect(district.locator("#plan-approval [data-case]").first).to_be_visible()
+    expect(district.locator("#plan-approval-new")).to_have_count(0)
+    district.goto("/resources/approvals/new/")
+    expect(district.locator(f"#pick-table tr[data-plan='{plan_id}']")).to_have_count(0)
     district.goto(f"/resources/approvals/{case_id}/")
     expect(district.locator("#timeline [data-action=approval_submit]")).to_have_count(1)
     fits_page = new_page(**PHONE)

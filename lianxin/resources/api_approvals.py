@@ -51,6 +51,9 @@ class OpinionOut(Schema):
     decided_by: str | None
     escalation: int
     overdue: int = Field(0, description="0 on time, 1 overdue, 2 three times overdue")
+    late_given_days: int = Field(
+        0, description="Working days after its due day the opinion was given (0: on time)"
+    )
     attachments: list[str] = []
 
 
@@ -69,6 +72,7 @@ class CaseOut(Schema):
     opinions_total: int = 0
     opinions_given: int = 0
     overdue: int = 0
+    late_given: int = Field(0, description="Opinions given after their due day")
     is_demo: bool
     version: int
 
@@ -123,6 +127,7 @@ def _case_out(c: ApprovalCase) -> dict:
         "opinions_total": getattr(c, "n_opinions", 0),
         "opinions_given": getattr(c, "n_given", 0),
         "overdue": getattr(c, "n_overdue", 0),
+        "late_given": getattr(c, "n_late_given", 0),
         "is_demo": c.is_demo,
         "version": c.version,
     }
@@ -132,6 +137,7 @@ def _detail(request, pk: int) -> dict:
     today = timezone.localdate()
     _flt, qs = qa.visible_cases(request.user, {}, today)
     case = get_object_or_404(qs, pk=pk)
+    qa.mark_late_given([case])
     out = _case_out(case) | {"description": case.description, "opinions": []}
     for r in qa.opinion_rows(request.user, case, today):
         o = r["o"]
@@ -153,6 +159,7 @@ def _detail(request, pk: int) -> dict:
                 "decided_by": str(o.decided_by) if o.decided_by else None,
                 "escalation": o.escalation,
                 "overdue": r["overdue"],
+                "late_given_days": r["late_given"],
                 "attachments": [a.original_name for a in r["attachments"]],
             }
         )
@@ -194,7 +201,7 @@ def list_approvals(
         "count": qs.count(),
         "page": page,
         "page_size": page_size,
-        "items": [_case_out(c) for c in qs[start : start + page_size]],
+        "items": [_case_out(c) for c in qa.mark_late_given(qs[start : start + page_size])],
     }
 
 

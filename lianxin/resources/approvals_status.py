@@ -9,6 +9,7 @@ has them; until then it is under review.
 Escalation counts working days like the campaign's milestones do (`campaign.health`): an
 opinion still pending a working day or more after its due day is overdue (level 1); when the
 working days since it was requested reach three times its time limit, it is 3× overdue (level 2).
+An opinion given a working day or more after its due day was given late (`late_given_days`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from lianxin.core.workdays import WorkingCalendar
 from .models.approvals import ApprovalStatus, Decision
 
 OPEN = (ApprovalStatus.REVIEWING, ApprovalStatus.RETURNED)
+APPROVED = (ApprovalStatus.APPROVED, ApprovalStatus.APPROVED_WITH_CONDITIONS)
 CONCLUDED = (
     ApprovalStatus.APPROVED,
     ApprovalStatus.APPROVED_WITH_CONDITIONS,
@@ -46,7 +48,7 @@ def overall(decisions: Iterable[str]) -> ApprovalStatus:
 
 
 def is_approved(status: str) -> bool:
-    return status in (ApprovalStatus.APPROVED, ApprovalStatus.APPROVED_WITH_CONDITIONS)
+    return status in APPROVED
 
 
 def time_limit(requested_on: date, due_on: date, cal: WorkingCalendar) -> int:
@@ -66,3 +68,11 @@ def overdue_level(
 
 def opinion_overdue_level(opinion, today: date, cal: WorkingCalendar) -> int:
     return overdue_level(opinion.decision, opinion.requested_on, opinion.due_on, today, cal)
+
+
+def late_given_days(decided_on: date | None, due_on: date, cal: WorkingCalendar) -> int:
+    """Working days after its due day that an opinion was given (0: on time, or not given yet).
+    Given on the weekend after a Friday deadline is on time, as for overdue opinions."""
+    if decided_on is None or decided_on <= due_on:
+        return 0
+    return max(cal.working_days_between(due_on, decided_on), 0)

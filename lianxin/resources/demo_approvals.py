@@ -8,7 +8,8 @@ moves a milestone. Among the signed-off sites: approvals, several with letters i
 建筑工程施工许可证), approvals with conditions, one returned for changes and resubmitted (round
 2), one rejected and one withdrawn before the application that passed. The site still waiting for
 its approval has its case under review, the planning opinion long past its time limit (escalated
-3×), which is why the plan is red.
+3×), which is why the plan is red. Departments answer within their time limits, but for the
+last answer of a second application (after a rejection, a withdrawal or a return), given late.
 
 Accounts: one reviewer per department of 南开区 (`nankai_gh` planning, `nankai_zj` housing,
 `nankai_zzb` organization, `nankai_mz` civil affairs, `nankai_cz` finance), each a
@@ -182,9 +183,13 @@ class _Story:
         self.events.append((day, None, "approval_status", case, {"status": [before, after]}, ""))
 
     def approved(self, plan, concluded: date, *, letters=(), conditions=False, submitted=None):
-        """A case that passed on `concluded` (the milestone's completion day)."""
-        submitted = submitted or self.wd(concluded, -self.rng.randint(6, 12))
+        """A case that passed on `concluded` (the milestone's completion day): each department
+        answered within its time limit, the last one on that day — unless the application came
+        longer ago than any time limit (a second application after a rejection or withdrawal),
+        then the last one was late, as happens."""
+        submitted = submitted or self.wd(concluded, -self.rng.randint(4, 9))
         submitted = min(submitted, concluded)
+        span = self.cal.working_days_between(submitted, concluded)
         c = self.case(
             plan,
             submitted,
@@ -193,14 +198,15 @@ class _Story:
             concluded_on=concluded,
         )
         codes = list(self.depts)
-        last = self.rng.choice(codes)
+        in_time = [code for code in codes if self.depts[code].time_limit_days >= span]
+        last = self.rng.choice(in_time or codes)
         with_conditions = self.rng.choice(codes) if conditions else None
         for code in codes:
-            span = self.cal.working_days_between(submitted, concluded)
+            limit = max(min(span, self.depts[code].time_limit_days), 1)
             day = (
                 concluded
                 if code == last or span <= 0
-                else self.wd(submitted, self.rng.randint(1, span))
+                else self.wd(submitted, self.rng.randint(1, limit))
             )
             day = min(day, concluded)
             kw = {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .models import Decision, Department
@@ -110,16 +111,16 @@ class OpinionForm(Styled, forms.Form):
     )
     letter_no = forms.CharField(label=_("函件文号"), required=False, max_length=80)
     permit_replaced = forms.CharField(label=_("所代证件"), required=False, max_length=80)
-    attachments = MultipleFileField(
-        label=_("附件"),
-        required=False,
-        help_text=_("PDF、OFD、Word、Excel 或图片，最多 %(n)s 个，每个不超过 20 MB。")
-        % {"n": MAX_ATTACHMENTS},
-    )
+    attachments = MultipleFileField(label=_("附件"), required=False)
 
     def __init__(self, *args, department: Department, **kwargs):
         super().__init__(*args, **kwargs)
         self.department = department
+        # Translated per request, in the user's language (a lazy string %-formatted at import
+        # would be frozen in the default language).
+        self.fields["attachments"].help_text = gettext(
+            "PDF、OFD、Word、Excel 或图片，最多 %(n)s 个，每个不超过 20 MB。"
+        ) % {"n": MAX_ATTACHMENTS}
         if department.may_issue_letter:
             self.fields["permit_replaced"].initial = department.permit_name
             self.fields["permit_replaced"].widget.attrs["placeholder"] = department.permit_name

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urlencode
 
-from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -21,7 +21,7 @@ from lianxin.regions.models import Level as RegionLevel
 from lianxin.regions.models import Region
 
 from . import permissions
-from .approvals_status import OPEN, opinion_overdue_level
+from .approvals_status import OPEN, late_given_days, opinion_overdue_level
 from .models import (
     ApprovalCase,
     ApprovalStatus,
@@ -31,7 +31,7 @@ from .models import (
     Opinion,
     OpinionAttachment,
 )
-from .services.approvals import APPROVAL_MILESTONE
+from .services.approvals import APPROVAL_MILESTONE, applicable
 
 SORTS = {
     "submitted": "submitted_on",
@@ -139,6 +139,22 @@ def visible_cases(user, params, today: date) -> tuple[ApprovalFilter, QuerySet]:
     return flt, flt.apply(qs, today)
 
 
+def mark_late_given(cases) -> list[ApprovalCase]:
+    """Set `n_late_given` on each of `cases` (a page): how many of its opinions were given a
+    working day or more after their due day (`approvals_status.late_given_days`). One query."""
+    cases = list(cases)
+    cal = calendar()
+    late: dict[int, int] = {}
+    for case_id, due_on, decided_on in Opinion.objects.filter(
+        case_id__in=[c.pk for c in cases], decided_on__gt=F("due_on")
+    ).values_list("case_id", "due_on", "decided_on"):
+        if late_given_days(decided_on, due_on, cal):
+            late[case_id] = late.get(case_id, 0) + 1
+    for c in cases:
+        c.n_late_given = late.get(c.pk, 0)
+    return cases
+
+
 def districts(user) -> list[Region]:
     return list(Region.objects.visible_to(user).filter(level=RegionLevel.COUNTY).order_by("code"))
 
@@ -176,7 +192,7 @@ def export_rows(qs: QuerySet):
                 yield head + [""] * 9
                 continue
             yield head + [
-                o.department.name,
+                str(o.department),
                 o.get_decision_display(),
                 o.requested_on.isoformat(),
                 o.due_on.isoformat(),
@@ -234,6 +250,7 @@ def opinion_rows(user, case: ApprovalCase, today: date) -> list[dict]:
                 "o": o,
                 "overdue": level,
                 "late_days": cal.working_days_between(o.due_on, today) if level else 0,
+                "late_given": late_given_days(o.decided_on, o.due_on, cal),
                 "attachments": attachments.get(o.pk, []),
                 "can_give": case.status in OPEN
                 and o.decision == Decision.PENDING
@@ -253,6 +270,18 @@ ACTION_LABELS = {
 }
 
 
+# Entries written by the rules rather than by a person's step: shown as the system's.
+SYSTEM_ACTIONS = {"approval_status", "approval_escalate"}
+END_PUNCTUATION = "。；;，,.、 \n"
+
+
+def join_sentences(parts) -> str:
+    """Texts written as sentences joined by one "；" (a trailing "。" or "；" of each dropped, so
+    "…1:12。" and "原则同意…" make "…1:12；原则同意…")."""
+    cleaned = [str(p).strip().rstrip(END_PUNCTUATION) for p in parts]
+    return "；".join(p for p in cleaned if p)
+
+
 def timeline(case: ApprovalCase) -> list[dict]:
     """What happened to the case, oldest first, from the audit log of the case and its opinions."""
     opinions = {str(o.pk): o for o in case.opinions.select_related("department")}
@@ -264,20 +293,24 @@ def timeline(case: ApprovalCase) -> list[dict]:
     for e in entries.select_related("actor").order_by("at", "id"):
         changes = e.changes or {}
         who = (e.actor.display_name or e.actor.username) if e.actor else _("系统")
+        if e.action in SYSTEM_ACTIONS:
+            # The status follows from the opinions by rule, not by anyone's hand; whoever gave
+            # the last opinion is credited on that opinion's own entry.
+            who = _("系统")
         text = str(ACTION_LABELS.get(e.action, e.action))
         detail = e.note
         if e.action == "approval_opinion":
             o = opinions.get(e.target_id)
             decision = (changes.get("decision") or [None, ""])[1]
             label = Decision(decision).label if decision in Decision.values else decision
-            text = f"{o.department.name if o else ''} · {label}"
+            text = f"{o.department if o else ''} · {label}"
             comment = (changes.get("comment") or [None, ""])[1]
             conditions = (changes.get("conditions") or [None, ""])[1]
             letter = (changes.get("letter_no") or [None, ""])[1]
             parts = [p for p in (conditions, comment) if p]
             if letter:
                 parts.append(_("以函代证：%(no)s") % {"no": letter})
-            detail = "；".join(parts)
+            detail = join_sentences(parts)
         elif e.action == "approval_status":
             status = (changes.get("status") or [None, ""])[1]
             text = ApprovalStatus(status).label if status in ApprovalStatus.values else status
@@ -285,9 +318,7 @@ def timeline(case: ApprovalCase) -> list[dict]:
         elif e.action == "approval_escalate":
             o = opinions.get(e.target_id)
             level = (changes.get("escalation") or [None, 0])[1]
-            text = f"{o.department.name if o else ''} · " + (
-                _("严重逾期") if level == 2 else _("逾期")
-            )
+            text = f"{o.department if o else ''} · " + (_("严重逾期") if level == 2 else _("逾期"))
             detail = ""
         elif e.action == "approval_resubmit":
             rnd = (changes.get("round") or [None, ""])[1]
@@ -346,21 +377,19 @@ def memberships(user) -> list[DepartmentMember]:
 
 
 def applicable_plans(user, q: str = "") -> QuerySet:
-    """Plans in the applicant's scope, not signed off, without an open case, whose 联合审批
-    milestone is not done yet (the ones waiting for approval first)."""
+    """Plans in the applicant's scope that may be applied for (`services.approvals.applicable`:
+    not signed off, no open case, no case that passed), the ones whose 联合审批 milestone is
+    still waiting first, then by deadline."""
     scope = permissions.role_scope(user, permissions.APPROVAL_APPLICANTS)
     cond = scope.q(Plan, user)
     if cond is None:
         return Plan.objects.none()
-    open_case = ApprovalCase.objects.filter(plan=OuterRef("pk"), status__in=OPEN)
     waiting = Milestone.objects.filter(
         plan=OuterRef("pk"), code=APPROVAL_MILESTONE, completed_on__isnull=True
     )
     qs = (
-        Plan.objects.visible_to(user)
-        .filter(cond, signed_off_on__isnull=True)
-        .filter(Exists(waiting))
-        .exclude(Exists(open_case))
+        applicable(Plan.objects.visible_to(user).filter(cond))
+        .annotate(approval_waiting=Exists(waiting))
         .select_related("center__region", "campaign")
     )
     text = (q or "").strip()[:60].lower()
@@ -368,7 +397,7 @@ def applicable_plans(user, q: str = "") -> QuerySet:
         qs = qs.filter(
             Q(center__search_text__icontains=text) | Q(center__region__code__startswith=text)
         )
-    return qs.order_by("deadline", "center__region__code", "pk")
+    return qs.order_by("-approval_waiting", "deadline", "center__region__code", "pk")
 
 
 # -- the panel on a plan's page --------------------------------------------------------------------
@@ -376,19 +405,31 @@ def applicable_plans(user, q: str = "") -> QuerySet:
 
 def plan_approval(user, plan: Plan) -> dict:
     """For `resources/_plan_approval.html` on the plan's page: the plan's cases (latest first)
-    with their opinions, and whether `user` may apply now."""
+    with their opinions, and whether `user` may apply now (`services.approvals.applicable`,
+    asked alongside the milestone so the page makes no extra query)."""
     cases = list(
         ApprovalCase.objects.visible_to(user)
         .filter(plan=plan)
         .prefetch_related("opinions__department")
         .order_by("-submitted_on", "-pk")
     )
-    has_open = any(c.status in OPEN for c in cases)
-    milestone = plan.milestones.filter(code=APPROVAL_MILESTONE).first()
+    open_to_apply = Exists(applicable(Plan.objects.filter(pk=OuterRef("plan_id"))))
+    milestone = (
+        plan.milestones.filter(code=APPROVAL_MILESTONE)
+        .annotate(open_to_apply=open_to_apply)
+        .first()
+    )
+    may = can_apply(user, plan)
+    if may:
+        may = (
+            milestone.open_to_apply
+            if milestone is not None
+            else applicable(Plan.objects.filter(pk=plan.pk)).exists()
+        )
     return {
         "plan": plan,
         "cases": cases,
         "latest": cases[0] if cases else None,
         "milestone": milestone,
-        "can_apply": not has_open and plan.signed_off_on is None and can_apply(user, plan),
+        "can_apply": may,
     }

@@ -22,7 +22,7 @@ from lianxin.core.services import field_errors
 from lianxin.core.tabular import xlsx_response
 
 from . import queries_approvals as q
-from .approvals_status import OPEN
+from .approvals_status import APPROVED, OPEN
 from .forms_approvals import OpinionForm, ResubmitForm, SubmitForm, WithdrawForm
 from .models import ApprovalCase, ApprovalStatus, Decision, Opinion, OpinionAttachment
 from .services import approvals as services
@@ -57,6 +57,7 @@ def approval_list(request):
     today = timezone.localdate()
     flt, qs = q.visible_cases(request.user, request.GET, today)
     page = paginate(request, qs)
+    page.object_list = q.mark_late_given(page.object_list)
     context = {
         "page": page,
         "flt": flt,
@@ -142,11 +143,25 @@ def approval_new(request):
         else:
             messages.success(request, _("已送各联审部门并联审查。"))
             return redirect("approval_detail", pk=case.pk)
-    existing = ApprovalCase.objects.visible_to(user).filter(plan=plan, status__in=OPEN).first()
+    blocker = services.application_blocker(plan)
+    existing = (
+        ApprovalCase.objects.visible_to(user)
+        .filter(plan=plan, status__in=(*OPEN, *APPROVED))
+        .order_by("-submitted_on", "-pk")
+        .first()
+        if blocker
+        else None
+    )
     return render(
         request,
         T + "approvals_new.html",
-        {"plan": plan, "form": form, "existing": existing, "today": timezone.localdate()},
+        {
+            "plan": plan,
+            "form": form,
+            "blocker": blocker,
+            "existing": existing,
+            "today": timezone.localdate(),
+        },
     )
 
 
@@ -164,6 +179,7 @@ def _detail_context(request, case: ApprovalCase, **extra) -> dict:
         "today": today,
         "timeline": q.timeline(case),
         "letters": [r for r in rows if r["o"].letter_in_lieu],
+        "conditions": [r for r in rows if r["o"].conditions],
         "milestone": case.plan.milestones.filter(code=services.APPROVAL_MILESTONE).first(),
         "can_resubmit": may_apply and case.status == ApprovalStatus.RETURNED,
         "can_withdraw": may_apply and case.status in OPEN,
@@ -228,7 +244,7 @@ def opinion_give(request, pk: int):
     case = opinion.case
     if not services.is_member(user, opinion.department, case.region_path):
         raise PermissionDenied(
-            _("只有%(d)s负责该地区的联审人员可以出具此意见。") % {"d": opinion.department.name}
+            _("只有%(d)s负责该地区的联审人员可以出具此意见。") % {"d": opinion.department}
         )
     if opinion.decision != Decision.PENDING or case.status not in OPEN:
         messages.info(request, _("该意见已出具或联合审批已办结。"))

@@ -1,7 +1,8 @@
 """Joint review (联合审查审批 · 以函代证): one function per write.
 
 - `submit`: a district, street or the city applies for a plan; every chosen department is asked
-  in parallel, each with its own time limit in working days; its members are told.
+  in parallel, each with its own time limit in working days; its members are told. Which plans
+  may be applied for is one rule, `applicable` (also used by the picker and the plan's panel).
 - `give_opinion`: a member of the department, inside the region they serve, gives its opinion
   (final for the round); the case's status follows from the opinions (`approvals_status.overall`).
   An approval completes the plan's 联合审批 milestone; a return or rejection tells the applicant.
@@ -24,6 +25,7 @@ from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -38,7 +40,7 @@ from lianxin.core.scoping import path_and_ancestors
 from lianxin.core.workdays import WorkingCalendar, calendar
 
 from .. import permissions
-from ..approvals_status import OPEN, is_approved, opinion_overdue_level, overall
+from ..approvals_status import APPROVED, OPEN, is_approved, opinion_overdue_level, overall
 from ..models import (
     ApprovalCase,
     ApprovalStatus,
@@ -139,6 +141,32 @@ def check_attachment(upload) -> None:
         )
 
 
+# -- which plans may be applied for ----------------------------------------------------------------
+
+
+def applicable(plans: QuerySet) -> QuerySet:
+    """The one rule of who may be applied for (the picker, the plan's panel and `submit` all use
+    it): a plan not signed off, without an open case (under review or returned) and without a
+    case that passed (approved, with or without conditions). A rejected or withdrawn case may be
+    followed by a new one."""
+    blocking = ApprovalCase.objects.filter(plan=OuterRef("pk"), status__in=(*OPEN, *APPROVED))
+    return plans.filter(signed_off_on__isnull=True).exclude(Exists(blocking))
+
+
+def application_blocker(plan: Plan) -> str | None:
+    """None when `plan` may be applied for (`applicable`), else why not, in words."""
+    if applicable(Plan.objects.filter(pk=plan.pk)).exists():
+        return None
+    if Plan.objects.filter(pk=plan.pk, signed_off_on__isnull=False).exists():
+        return _("该中心已销号，不能再申报联合审批。")
+    cases = ApprovalCase.objects.filter(plan=plan)
+    if cases.filter(status__in=OPEN).exists():
+        return _("该建设方案已有办理中的联合审批。")
+    if cases.filter(status__in=APPROVED).exists():
+        return _("该建设方案的联合审批已通过，不能重复申报。")
+    return _("该建设方案不能申报联合审批。")
+
+
 # -- submit ---------------------------------------------------------------------------------------
 
 
@@ -153,7 +181,7 @@ def _departments(departments) -> list[Department]:
                 raise ValidationError({"departments": [_("未知的联审部门：%(d)s") % {"d": d}]})
             if not dept.active:
                 raise ValidationError(
-                    {"departments": [_("“%(d)s”已停用，不能送审。") % {"d": dept.name}]}
+                    {"departments": [_("“%(d)s”已停用，不能送审。") % {"d": dept}]}
                 )
             if dept.pk not in seen:
                 seen.add(dept.pk)
@@ -181,10 +209,9 @@ def submit(
     title = (title or "").strip() or _("%(site)s建设方案联合审查") % {"site": plan.center.name}
     if len(title) > 160:
         errors["title"] = [_("事项名称不能超过 160 个字。")]
-    if plan.signed_off_on is not None:
-        errors["plan"] = [_("该中心已销号，不能再申报联合审批。")]
-    elif ApprovalCase.objects.filter(plan=plan, status__in=OPEN).exists():
-        errors["plan"] = [_("该建设方案已有办理中的联合审批。")]
+    blocker = application_blocker(plan)
+    if blocker:
+        errors["plan"] = [blocker]
     try:
         chosen = _departments(departments)
     except ValidationError as exc:
@@ -259,7 +286,7 @@ def _opinion_errors(
         errors["comment"] = [_("退回修改或不同意须写明理由。")]
     if letter_in_lieu:
         if not opinion.department.may_issue_letter:
-            errors["letter_in_lieu"] = [_("%(d)s不能以函代证。") % {"d": opinion.department.name}]
+            errors["letter_in_lieu"] = [_("%(d)s不能以函代证。") % {"d": opinion.department}]
         elif decision not in (Decision.APPROVE, Decision.CONDITIONS):
             errors["letter_in_lieu"] = [_("只有同意或附条件同意时才能以函代证。")]
         elif not letter_no:
@@ -287,7 +314,7 @@ def give_opinion(
     department = opinion.department
     if not is_member(actor, department, case.region_path):
         raise PermissionDenied(
-            _("只有%(d)s负责该地区的联审人员可以出具此意见。") % {"d": department.name}
+            _("只有%(d)s负责该地区的联审人员可以出具此意见。") % {"d": department}
         )
     today = today or timezone.localdate()
     comment, conditions = (comment or "").strip(), (conditions or "").strip()
@@ -339,7 +366,7 @@ def give_opinion(
         # colleague's opinion given meanwhile wins).
         taken = Opinion.objects.filter(pk=opinion.pk, decision=Decision.PENDING).update(**values)
         if not taken:
-            raise ValidationError(_("%(d)s本轮意见已出具，不能修改。") % {"d": department.name})
+            raise ValidationError(_("%(d)s本轮意见已出具，不能修改。") % {"d": department})
         current.refresh_from_db()
         for upload in attachments:
             OpinionAttachment(
@@ -584,7 +611,7 @@ def escalate(today: date | None = None) -> dict[str, int]:
                 _("【联审严重逾期】%(d)s对“%(title)s”的意见已逾期 %(n)s 个工作日（超过时限 3 倍）")
                 if level == 2
                 else _("【联审逾期】%(d)s对“%(title)s”的意见已逾期 %(n)s 个工作日")
-            ) % {"d": o.department.name, "title": case.title, "n": days}
+            ) % {"d": o.department, "title": case.title, "n": days}
             notify(
                 recipients,
                 title,

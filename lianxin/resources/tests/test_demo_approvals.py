@@ -1,8 +1,8 @@
 """Nankai's joint approvals in the demo agree with the campaign demo: each approved case
 concludes on the day its plan's 联合审批 milestone was completed, every status follows from the
 opinions, letters in lieu of permits from planning and housing, a returned-and-resubmitted
-case, a rejected and a withdrawn one, the waiting site's overdue opinion; the accounts; the
-same rows for the same seed. Built once for the module inside a transaction rolled back."""
+case, a rejected and a withdrawn one, the waiting site's overdue opinion, opinions on time but
+for a few given late; the accounts; the same rows for the same seed. Built once for the module inside a transaction rolled back."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from lianxin.campaign.models import Milestone
 from lianxin.core.models import AuditLog
 from lianxin.core.workdays import calendar
 from lianxin.resources import demo_approvals
-from lianxin.resources.approvals_status import OPEN, overall
+from lianxin.resources.approvals_status import OPEN, late_given_days, overall
 from lianxin.resources.models import ApprovalCase, DepartmentMember, Opinion
 from lianxin.resources.queries_approvals import my_queue, timeline
 
@@ -139,6 +139,13 @@ def test_approved_cases_conclude_on_the_approval_milestones_day(demo):
     assert not ApprovalCase.objects.filter(
         status__in=OPEN, plan__signed_off_on__isnull=False
     ).exists()
+
+
+def test_opinions_are_given_on_time_but_for_a_few(demo):
+    cal = calendar()
+    given = list(Opinion.objects.filter(case__is_demo=True, decided_on__isnull=False))
+    late = [o for o in given if late_given_days(o.decided_on, o.due_on, cal)]
+    assert 1 <= len(late) <= len(given) // 10, (len(late), len(given))
 
 
 def test_the_waiting_site_is_overdue_at_the_planning_bureau(demo):
