@@ -148,15 +148,10 @@ def visible_plans(user, params, today: date) -> tuple[PlanFilter, QuerySet]:
     return flt, flt.apply(qs, today)
 
 
-def region_names(codes) -> dict[str, str]:
-    codes = {c for c in codes if c}
-    return dict(Region.objects.filter(code__in=codes).values_list("code", "name")) if codes else {}
-
-
 def plan_export_rows(qs: QuerySet, today: date):
     """The rows of the plans export (names of districts and streets looked up once)."""
     rows = list(qs)
-    names = region_names({p.district_code for p in rows} | {p.street_code for p in rows})
+    names = Region.objects.names({p.district_code for p in rows} | {p.street_code for p in rows})
     for p in rows:
         yield [
             p.center.region.code,
@@ -246,7 +241,7 @@ def overview(user, campaign: Campaign, today: date) -> dict:
         .annotate(by_commitment=Count("id", filter=by_commitment))
         .order_by()
     }
-    names = region_names({r[group] for r in rows})
+    names = Region.objects.names({r[group] for r in rows})
     commitment_of = {c.district.code: c for c in commitments}
     totals = dict.fromkeys(
         ("total", "green", "amber", "red", "done", "signed", "late", "late_plans"), 0

@@ -51,6 +51,11 @@ EXISTING_STATUSES = (Status.ACTIVE, Status.DEMOLISHING, Status.CONVERTED)
 
 
 class RegionQuerySet(OrgScopedQuerySet):
+    def names(self, codes) -> dict[str, str]:
+        """code → name for the given codes (blanks ignored), in one query."""
+        codes = {c for c in codes if c}
+        return dict(self.filter(code__in=codes).values_list("code", "name")) if codes else {}
+
     def as_of(self, day: date):
         """Units that existed on `day`, annotated with the kind and status they had then."""
         periods = RegionStatus.objects.on(day).filter(region=models.OuterRef("pk"))

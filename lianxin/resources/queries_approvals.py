@@ -159,15 +159,10 @@ def districts(user) -> list[Region]:
     return list(Region.objects.visible_to(user).filter(level=RegionLevel.COUNTY).order_by("code"))
 
 
-def region_names(codes) -> dict[str, str]:
-    codes = {c for c in codes if c}
-    return dict(Region.objects.filter(code__in=codes).values_list("code", "name")) if codes else {}
-
-
 def export_rows(qs: QuerySet):
     """One row per department opinion of the listed cases (a case without opinions: one row)."""
     cases = list(qs)
-    names = region_names({c.plan.district_code for c in cases})
+    names = Region.objects.names({c.plan.district_code for c in cases})
     by_case: dict[int, list[Opinion]] = {c.pk: [] for c in cases}
     for o in (
         Opinion.objects.filter(case_id__in=list(by_case))

@@ -106,11 +106,6 @@ def filter_regions(user, flt: PremisesFilter) -> tuple[list[Region], list[Region
     return districts, streets
 
 
-def region_names(codes) -> dict[str, str]:
-    codes = {c for c in codes if c}
-    return dict(Region.objects.filter(code__in=codes).values_list("code", "name")) if codes else {}
-
-
 def visible_runs(user) -> QuerySet:
     return (
         MatchRun.objects.visible_to(user)

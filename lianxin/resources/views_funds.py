@@ -104,10 +104,6 @@ SOURCE_HEADERS = [
 ]
 
 
-def _district_names(codes) -> dict[str, str]:
-    return dict(Region.objects.filter(code__in=list(codes)).values_list("code", "name"))
-
-
 def _money_book(filename: str, sheets: list[tuple[str, list, list]], note: str = ""):
     """An .xlsx of one or more sheets: amounts as numbers with two places and thousands
     separators (exact: at most 14 significant digits), the rest as text."""
@@ -166,7 +162,7 @@ def fund_export(request):
     """ "导出 Excel" on the sources list: exactly what is listed (same filters, same scope)."""
     flt, qs = q.visible_sources(request.user, request.GET)
     sources = list(qs)
-    names = _district_names({s.district_code for s in sources})
+    names = Region.objects.names({s.district_code for s in sources})
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     rows = [_source_row(s, names) for s in sources]
     return _money_book(
@@ -415,7 +411,7 @@ RECON_PLAN_HEADERS = [
 
 def reconciliation_sheets(recon) -> list:
     """The reconciliation as the Excel export's sheets (also what the tests read back)."""
-    names = _district_names({s.district_code for s in recon.sources})
+    names = Region.objects.names({s.district_code for s in recon.sources})
     t = recon.total
     sources = [_source_row(s, names)[:-1] for s in recon.sources]
     sources.append(

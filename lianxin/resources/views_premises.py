@@ -31,7 +31,6 @@ from .permissions import MATCHERS, PREMISES_WRITERS, may, role_scope
 from .queries_premises import (
     filter_regions,
     premises_history,
-    region_names,
     run_proposals,
     visible_premises,
     visible_runs,
@@ -70,7 +69,7 @@ def premises_list(request):
     flt, qs = visible_premises(request.user, request.GET)
     page = paginate(request, qs)
     districts, streets = filter_regions(request.user, flt)
-    names = region_names({p.street_code for p in page} | {p.district_code for p in page})
+    names = Region.objects.names({p.street_code for p in page} | {p.district_code for p in page})
     context = {
         "page": page,
         "flt": flt,
