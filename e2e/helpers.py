@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from pathlib import Path
 
 PASSWORD = "demo12345"
@@ -19,6 +20,20 @@ def login(page, username: str, password: str = PASSWORD):
     with page.expect_navigation():
         page.get_by_role("button", name="登录", exact=True).click()
     return page
+
+
+@contextmanager
+def htmx_response(page, predicate):
+    """Expect the response to the HTMX request the block's action sets off.
+
+    htmx is a deferred script: a page can show its heading before htmx has bound the form's
+    triggers, and a change made in that gap sends nothing (CI saw this as a 10 s timeout). So
+    wait for the load event and htmx first, and give the server more time than a locator gets,
+    since the whole suite shares one small machine."""
+    page.wait_for_load_state("load")
+    page.wait_for_function("() => !!window.htmx")
+    with page.expect_response(predicate, timeout=30_000):
+        yield
 
 
 def screenshot(page, name: str) -> None:

@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import expect
 
-from .helpers import login, screenshot
+from .helpers import htmx_response, login, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -152,7 +152,7 @@ def hexi_bulk_creates(page, center: str) -> str:
     expect(message(page, f"已为 {sites} 个党群服务中心生成一村一策")).to_be_visible()
     screenshot(page, "campaign-bulk-created.png")
 
-    with page.expect_response(lambda r: "/campaign/plans/?" in r.url and "q=" in r.url):
+    with htmx_response(page, lambda r: "/campaign/plans/?" in r.url and "q=" in r.url):
         page.locator("#f-q").fill(center)
     link = page.locator("#plan-table").get_by_role("link", name=center, exact=True)
     expect(link).to_have_count(1)

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from .helpers import RESIDENT_PHONE, login, screenshot
+from .helpers import RESIDENT_PHONE, htmx_response, login, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -42,12 +42,13 @@ def api_count(page, query: str) -> int:
 def wait_for_htmx(page, param: str):
     """Wait for the response to the filter form's HTMX request carrying `param` (callers then
     wait on something the swap changes: the pushed URL, the export link)."""
-    return page.expect_response(
+    return htmx_response(
+        page,
         lambda r: (
             "/centers/?" in r.url
             and param in r.url
             and r.request.headers.get("hx-request") == "true"
-        )
+        ),
     )
 
 

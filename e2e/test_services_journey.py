@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import expect
 
-from .helpers import PHONE, RESIDENT_PHONE, Watch, id_number, login, png_bytes
+from .helpers import PHONE, RESIDENT_PHONE, Watch, htmx_response, id_number, login, png_bytes
 
 pytestmark = pytest.mark.browser
 
@@ -302,7 +302,7 @@ def queue_rows(page):
 
 def refilter(page, action) -> None:
     """Change a filter of the workbench and wait for the HTMX swap of the queue."""
-    with page.expect_response(lambda r: "/services/workbench/?" in r.url and r.ok):
+    with htmx_response(page, lambda r: "/services/workbench/?" in r.url and r.ok):
         action()
     expect(page.locator("#spin")).not_to_be_visible()
 
@@ -313,7 +313,7 @@ def window_receives(page, watch, walk_in: str, good_id: str, problems: list) -> 
     page.goto("/services/workbench/")
     page.get_by_role("link", name="代办受理").click()
     expect(page.get_by_role("heading", name="代办受理", level=1)).to_be_visible()
-    with page.expect_response(lambda r: "/services/applications/new/" in r.url):
+    with htmx_response(page, lambda r: "/services/applications/new/" in r.url):
         page.get_by_label("服务事项", exact=True).select_option(
             label=f"{STREET_ITEM} {STREET_NAME}"
         )
