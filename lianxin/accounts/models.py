@@ -90,28 +90,54 @@ class User(AbstractUser):
         if not self.is_staff_member:
             return Scope()  # residents see no staff data at all
         subtree, exact, own = set(), set(), False
-        assignments = self.role_assignments.select_related("role", "region").prefetch_related(
-            "custom_regions"
-        )
-        if roles is not None:
-            assignments = assignments.filter(role__code__in=roles)
-        for a in assignments:
-            if action == CHANGE and not a.role.can_write:
+        for code, can_write, scope, path, custom in self._grants():
+            if roles is not None and code not in roles:
                 continue
-            if action == INSPECT and not (a.role.can_write or a.role.code in INSPECTING_ROLES):
+            if action == CHANGE and not can_write:
                 continue
-            if a.scope == DataScope.SUBTREE:
-                subtree.add(a.region.path)
-            elif a.scope == DataScope.UNIT:
-                exact.add(a.region.path)
-            elif a.scope == DataScope.OWN:
+            if action == INSPECT and not (can_write or code in INSPECTING_ROLES):
+                continue
+            if scope == DataScope.SUBTREE:
+                subtree.add(path)
+            elif scope == DataScope.UNIT:
+                exact.add(path)
+            elif scope == DataScope.OWN:
                 own = True
-            elif a.scope == DataScope.CUSTOM:
-                subtree.update(r.path for r in a.custom_regions.all())
+            elif scope == DataScope.CUSTOM:
+                subtree.update(custom)
         return Scope(subtree=frozenset(subtree), exact=frozenset(exact), own_records=own)
 
+    def _grants(self) -> list[tuple]:
+        """(role code, can write, data scope, region path, custom paths) of each assignment, read
+        once per user object (one query; a second only where a custom scope exists): every
+        action's and every role set's scope is computed from it, so a request that both reads
+        and writes asks the database once. `forget_grants()` after changing assignments."""
+        if "_lianxin_grants" not in self.__dict__:
+            rows = list(
+                self.role_assignments.values_list(
+                    "pk", "role__code", "role__can_write", "scope", "region__path"
+                )
+            )
+            custom: dict[int, list[str]] = {}
+            if any(scope == DataScope.CUSTOM for _pk, _c, _w, scope, _p in rows):
+                through = RoleAssignment.custom_regions.through.objects
+                for pk, path in through.filter(roleassignment__in=[r[0] for r in rows]).values_list(
+                    "roleassignment_id", "region__path"
+                ):
+                    custom.setdefault(pk, []).append(path)
+            self.__dict__["_lianxin_grants"] = [
+                (code, can_write, scope, path, tuple(custom.get(pk, ())))
+                for pk, code, can_write, scope, path in rows
+            ]
+        return self.__dict__["_lianxin_grants"]
+
+    def forget_grants(self) -> None:
+        """Drop what this object remembers of its roles and scopes (after they changed)."""
+        for key in ("_lianxin_grants", "_lianxin_scopes", "_lianxin_role_scopes"):
+            self.__dict__.pop(key, None)
+
     def has_role(self, *codes: str) -> bool:
-        return self.is_superuser or self.role_assignments.filter(role__code__in=codes).exists()
+        return self.is_superuser or any(grant[0] in codes for grant in self._grants())
 
 
 class DataScope(models.TextChoices):

@@ -107,6 +107,7 @@ def assign_role(
             user,
             changes={"role": [None, f"{role.code}@{region.code}:{scope}"]},
         )
+    user.forget_grants()
     return assignment
 
 

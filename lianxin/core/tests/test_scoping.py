@@ -70,7 +70,7 @@ def test_roles_combine_by_union(centers, city):
     # A read-only role adds to what one sees, never to what one may change.
     accounts.assign_role(city, user, "inspector", region(HEXI_STREET_2))
     user.refresh_from_db()
-    user.__dict__.pop("_lianxin_scopes", None)
+    user.forget_grants()
     assert "120103002001" in visible_codes(user)
     assert "120103002001" not in visible_codes(user, CHANGE)
     assert NANKAI_VILLAGE in visible_codes(user, CHANGE)
@@ -103,6 +103,27 @@ def test_custom_scope_is_the_chosen_units_and_below(centers, city):
     assert visible_codes(user) == {"120103002001", NANKAI_VILLAGE, "120104001003"}
     # Custom scope does not fall back to the assignment's own unit (the whole city).
     assert not Region.objects.visible_to(user).filter(code="120000000000").exists()
+
+
+def test_roles_are_read_once_per_user_and_every_scope_follows(
+    centers, city, django_assert_num_queries
+):
+    user = new_staff(city, "twice")
+    accounts.assign_role(city, user, "street_staff", region(HEXI_STREET))
+    accounts.assign_role(
+        city, user, "inspector", region("120000"), DataScope.CUSTOM, [region(NANKAI_STREET)]
+    )
+    user = type(user).objects.get(pk=user.pk)
+    # The assignments, then the custom units (there is a custom scope): two queries for all.
+    with django_assert_num_queries(2):
+        view, change = user.compute_scope("view"), user.compute_scope(CHANGE)
+        assert user.has_role("inspector") and not user.has_role("district_admin")
+    assert region(NANKAI_STREET).path in view.subtree
+    assert change.subtree == {region(HEXI_STREET).path}
+    # A role granted afterwards counts at once for the object it was granted to.
+    accounts.assign_role(city, user, "district_admin", region("120104"))
+    assert user.has_role("district_admin")
+    assert region("120104").path in user.compute_scope(CHANGE).subtree
 
 
 def test_no_role_no_rows(centers, norole, resident):
