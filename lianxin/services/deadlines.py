@@ -18,6 +18,15 @@ def grave_deadline(received: date, working_days: int) -> date:
     return deadline(received, working_days * 3)
 
 
+def due_dates(received: date, working_days: int) -> tuple[date, date]:
+    """(deadline, grave deadline) from one read of the calendar."""
+    days = calendar()
+    return (
+        days.add_working_days(received, working_days),
+        days.add_working_days(received, working_days * 3),
+    )
+
+
 def overdue_level(today: date, due: date, grave: date) -> int:
     if today > grave:
         return 3

@@ -572,8 +572,34 @@ def _requests_qs(user):
     return (
         Application.objects.visible_to(user)
         .select_related("item", "center")
+        # Only the columns _request_out reads: building the SQL for every column of three wide
+        # tables cost more than running it (a third of a read, in a profile under load).
+        .only(*_REQUEST_COLUMNS)
         .annotate(last_note=Subquery(last_note.values("note")[:1]))
     )
+
+
+_REQUEST_COLUMNS = (
+    "number",
+    "status",
+    "result",
+    "description",
+    "submitted_at",
+    "updated_at",
+    "deadline",
+    "grave_deadline",
+    "latitude",
+    "longitude",
+    "handling_level",
+    "channel",
+    "item__code",
+    "item__name",
+    "item__name_en",
+    "center__name",
+    "center__address",
+    "center__latitude",
+    "center__longitude",
+)
 
 
 def _request_out(a: Application) -> dict:

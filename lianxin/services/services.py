@@ -84,7 +84,10 @@ def _staff_at(*region_ids) -> list:
         a.user
         for a in RoleAssignment.objects.filter(
             region_id__in=[r for r in region_ids if r], role__can_write=True
-        ).select_related("user")
+        )
+        .select_related("user")
+        # What notify() reads of a recipient, not the whole account (this runs on every submit).
+        .only("user__id", "user__is_active", "user__email")
     ]
 
 
@@ -574,6 +577,7 @@ def submit_application(
     )
     cleaned = form.cleaned_data
     level, mode = offering(center, item, received)
+    due = deadlines.due_dates(received, limit.working_days)
     app = Application(
         item=item,
         center=center,
@@ -594,8 +598,8 @@ def submit_application(
         status=Status.SUBMITTED,
         submitted_at=now,
         time_limit_days=limit.working_days,
-        deadline=deadlines.deadline(received, limit.working_days),
-        grave_deadline=deadlines.grave_deadline(received, limit.working_days),
+        deadline=due[0],
+        grave_deadline=due[1],
         idempotency_key=idempotency_key,
         external_id=(external_id or "")[:64],
         latitude=latitude,
@@ -690,9 +694,15 @@ def _verified_ids(item, channel: str, ids, errors: dict) -> dict[int, str]:
 
 
 def _existing(actor, channel: str, key: str) -> Application | None:
-    found = Application.objects.filter(channel=channel, idempotency_key=key).first()
-    if found is None:
+    # Nearly every key is new: ask for the id alone, and read the row only when there is one.
+    pk = (
+        Application.objects.filter(channel=channel, idempotency_key=key)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if pk is None:
         return None
+    found = Application.objects.get(pk=pk)
     if not roles_of(actor, found):
         # Someone else's key: never hand over their application.
         raise ValidationError({"idempotency_key": [_("该幂等键已被其他申请使用。")]})
@@ -756,8 +766,9 @@ def _change(actor, app: Application, to_status: str, role: str, *, note="", resu
         # The reopened case gets its time limit afresh from today: judged by the old deadline it
         # would show at once as (3×) overdue. Its first conclusion's on_time stays.
         today = timezone.localdate(now)
-        values["deadline"] = deadlines.deadline(today, app.time_limit_days)
-        values["grave_deadline"] = deadlines.grave_deadline(today, app.time_limit_days)
+        values["deadline"], values["grave_deadline"] = deadlines.due_dates(
+            today, app.time_limit_days
+        )
         values["overdue"] = 0
     old = {name: getattr(app, name) for name in ("deadline", "grave_deadline", "overdue")}
     updated = Application.objects.filter(pk=app.pk, version=app.version).update(**values)

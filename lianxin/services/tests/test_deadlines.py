@@ -88,3 +88,7 @@ def test_no_time_limit_no_application(region):
     with pytest.raises(ValidationError) as exc:
         f.application(f.center_of(region(HEXI_VILLAGE)), item_obj=item)
     assert "item" in exc.value.message_dict
+
+
+def test_due_dates_give_both_deadlines_from_one_calendar(db):
+    assert deadlines.due_dates(date(2026, 9, 30), 3) == (date(2026, 10, 10), date(2026, 10, 19))
