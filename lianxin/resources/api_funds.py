@@ -83,7 +83,10 @@ class PlanLineOut(Schema):
 
 
 class SourceDetail(SourceOut):
-    entries: list[EntryOut]
+    entries_count: int
+    entries_page: int
+    entries_page_size: int
+    entries: list[EntryOut] = Field(description="One page of the entries, in booking order")
     plans: list[PlanLineOut]
 
 
@@ -159,15 +162,22 @@ def _entry_out(e) -> dict:
     }
 
 
-def _detail(user, pk: int) -> dict:
+def _detail(user, pk: int, page: int = 1, page_size: int = 100) -> dict:
     source = qf.source_with_balances(user, pk)
     if source is None:
         from django.http import Http404
 
         raise Http404
     lines = qf.source_plan_lines(user, source)
+    # A district's source gathers thousands of payments: its entries come a page at a time.
+    entries = qf.source_entries(user, source)
+    page, page_size = max(1, page), max(1, min(MAX_PAGE_SIZE, page_size))
+    start = (page - 1) * page_size
     return _source_out(source) | {
-        "entries": [_entry_out(e) for e in qf.source_entries(user, source)],
+        "entries_count": entries.count(),
+        "entries_page": page,
+        "entries_page_size": page_size,
+        "entries": [_entry_out(e) for e in entries[start : start + page_size]],
         "plans": [
             {
                 "plan_id": x.plan_id,
@@ -209,10 +219,10 @@ def list_sources(
 @router.get(
     "/funds/sources/{int:source_id}",
     response=SourceDetail,
-    summary="A fund source with its entries and per-plan balances",
+    summary="A fund source with its per-plan balances and a page of its entries",
 )
-def get_source(request, source_id: int):
-    return _detail(request.user, source_id)
+def get_source(request, source_id: int, page: int = 1, page_size: int = 100):
+    return _detail(request.user, source_id, page, page_size)
 
 
 @router.post(

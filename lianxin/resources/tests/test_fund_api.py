@@ -43,6 +43,22 @@ def test_list_and_detail_with_balances(ledger, finance_officer, nankai, login):
     assert ledger["source"].pk not in [i["id"] for i in other.get(f"{API}/sources").json()["items"]]
 
 
+def test_source_entries_come_a_page_at_a_time(ledger, finance_officer, login):
+    client = login(finance_officer)
+    url = f"{API}/sources/{ledger['source'].pk}"
+    for n in range(3):
+        r = _post(client, f"{url}/entries", {"kind": "receipt", "amount": f"{n + 1}.00"})
+        assert r.status_code == 201, r.content
+    first = client.get(url, {"page_size": 2}).json()
+    second = client.get(url, {"page_size": 2, "page": 2}).json()
+    assert (first["entries_count"], first["entries_page"], first["entries_page_size"]) == (5, 1, 2)
+    assert [e["kind"] for e in first["entries"]] == ["receipt", "allocation"]
+    assert [e["amount"] for e in second["entries"]] == ["1.00", "2.00"]
+    assert client.get(url, {"page_size": 2, "page": 3}).json()["entries"][0]["amount"] == "3.00"
+    # The balances are the source's, whatever the page.
+    assert second["received"] == "10006.00"
+
+
 def test_book_payment_then_overpay_then_reverse(ledger, finance_officer, login):
     client = login(finance_officer)
     s, p = ledger["source"], ledger["plan"]
