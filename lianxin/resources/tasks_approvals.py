@@ -1,5 +1,7 @@
-"""Joint review's morning run (Django's tasks API through django-tasks; `manage.py db_worker`
-runs it, tests run it at once). Cron runs it with `manage.py approvals_daily`."""
+"""Joint review's background tasks (Django's tasks API through django-tasks; `manage.py
+db_worker` runs them, tests run them at once): the morning run (cron runs it with `manage.py
+approvals_daily`) and, after a calendar correction commits, the opinions' deadlines laid again
+(see `apps.py`)."""
 
 from __future__ import annotations
 
@@ -15,3 +17,11 @@ def approvals_daily(today: str | None = None) -> dict[str, int]:
     from .services import approvals
 
     return approvals.escalate(today=date.fromisoformat(today) if today else None)
+
+
+@task()
+def recompute_opinion_dues_task() -> dict[str, int]:
+    """Lay every pending opinion's deadline again over the calendar in force."""
+    from .services import approvals
+
+    return {"moved": approvals.recompute_opinion_dues()}

@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 from lianxin.accounts.models import RoleAssignment
 from lianxin.campaign.models import Milestone, Plan, ProgressReport
 from lianxin.core import audit
+from lianxin.core.db import write_rows
 from lianxin.core.models import NotificationLevel
 from lianxin.core.notifications import notify
 from lianxin.core.scoping import path_and_ancestors
@@ -568,6 +569,21 @@ def withdraw(actor, case: ApprovalCase, note: str = "", *, today: date | None = 
             target=case,
         )
     return case
+
+
+def recompute_opinion_dues(cal: WorkingCalendar | None = None) -> int:
+    """Lay the deadline of every pending opinion again over the calendar in force (after an
+    administrator corrected it), in bulk. Returns the number of opinions whose deadline moved."""
+    cal = cal or calendar()
+    moved = []
+    pending = Opinion.objects.filter(decision=Decision.PENDING).select_related("department")
+    for o in pending.only("pk", "requested_on", "due_on", "department__time_limit_days"):
+        due = _due(cal, o.requested_on, o.department)
+        if due != o.due_on:
+            o.due_on = due
+            moved.append(o)
+    write_rows(Opinion, moved, ["due_on"])
+    return len(moved)
 
 
 # -- escalation -----------------------------------------------------------------------------------
