@@ -37,7 +37,7 @@ demo: setup
 	@echo "    city    市委组织部, whole city        hexi    河西区 administrator"
 	@echo "    nankai  南开区 administrator          street  a 河西区 street's staff"
 	@echo "    center  a 河西区 community center     leader  河西区 包保 leader: /campaign/my-sites/"
-	@echo "    admin   system administrator (/sysadmin/)"
+	@echo "    head    that center's head (reopened cases)  admin   system administrator (/sysadmin/)"
 	@echo "    clerk_dl  东丽区 community window      clerk_xq  西青区 one-stop hall"
 	@echo "    hedong    河东区 premises and matching  baodi_cw / ninghe_cw  宝坻/宁河 finance officers"
 	@echo "    nankai_gh 南开区 planning department    nankai_zj  南开区 housing department (joint review)"

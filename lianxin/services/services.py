@@ -7,6 +7,7 @@ notifications (whose e-mails go out after commit). Nothing is written when it ra
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import date, datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -75,17 +76,20 @@ def roles_of(actor, application: Application) -> set[str]:
     return roles
 
 
-def _staff_at(*region_ids) -> list:
-    """Users holding a writing role on exactly these units (the center's own staff, the
-    street's staff): who should hear about a case, not every administrator above."""
+def _staff_at(*region_ids, roles: Iterable[str] = ()) -> list:
+    """Users holding a writing role (one of `roles`, if given) on exactly these units (the
+    center's own staff, the street's staff): who should hear about a case, not every
+    administrator above."""
     from lianxin.accounts.models import RoleAssignment
 
+    assignments = RoleAssignment.objects.filter(
+        region_id__in=[r for r in region_ids if r], role__can_write=True
+    )
+    if roles:
+        assignments = assignments.filter(role__code__in=roles)
     return [
         a.user
-        for a in RoleAssignment.objects.filter(
-            region_id__in=[r for r in region_ids if r], role__can_write=True
-        )
-        .select_related("user")
+        for a in assignments.select_related("user")
         # What notify() reads of a recipient, not the whole account (this runs on every submit).
         .only("user__id", "user__is_active", "user__email")
     ]
@@ -908,8 +912,10 @@ def rate(
             rating.save(update_fields=["reopened"])
             reason = _("居民评价不满意（%(s)s 分），重新办理。") % {"s": score}
             _change(None, app, Status.REOPENED, SYSTEM, note=reason)
+            # For the center's head to take in hand; a center without one: all its staff.
+            region_id = app.center.region_id
             notify(
-                _staff_at(app.center.region_id),
+                _staff_at(region_id, roles=["center_head"]) or _staff_at(region_id),
                 _("【重办】%(number)s 居民不满意") % {"number": app.number},
                 "；".join([str(a) for a in answers] + ([comment] if comment else [])),
                 url=_url(app),

@@ -1,4 +1,5 @@
-"""The resident rates a concluded case; a very unhappy rating reopens it for the center."""
+"""The resident rates a concluded case; a very unhappy rating reopens it for the center's head
+(or, where the center has none, for all its staff)."""
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -73,6 +74,28 @@ def test_unhappy_ratings_reopen(resident, center_staff, concluded, score, text, 
         # The center concludes again.
         again = services.transition(center_staff, concluded, Status.CONCLUDED, result="重新办结")
         assert again.status == Status.CONCLUDED and again.on_time is True
+
+
+def test_a_reopened_case_goes_to_the_center_head(resident, center_staff, concluded):
+    """With a head (中心负责人) at the center, the reopened case is theirs to take in hand: they
+    hear, the rest of the staff do not; and the head may work the case (a writing role)."""
+    from lianxin.accounts import services as accounts
+
+    head = accounts.create_staff(
+        None, username="head", password="x-Password-9", org_unit=get(HEXI_VILLAGE)
+    )
+    accounts.assign_role(None, head, "center_head", get(HEXI_VILLAGE))
+    services.rate(resident, concluded, score=1, answer_ids=[answer("问题未解决").pk])
+
+    def heard(user):
+        return Notification.objects.filter(
+            recipient=user, target_id=str(concluded.pk), title__contains="重办"
+        ).exists()
+
+    assert heard(head) and not heard(center_staff)
+    concluded.refresh_from_db()
+    again = services.transition(head, concluded, Status.CONCLUDED, result="负责人督办后办结")
+    assert again.status == Status.CONCLUDED
 
 
 def test_only_the_applicant_rates_once(resident, center_staff, concluded):

@@ -85,8 +85,6 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def accounts(self):
-        if User.objects.filter(username="city").exists():
-            return
         r = {
             code: Region.objects.get(code=code)
             for code in ("120000000000", "120103000000", "120104000000")
@@ -99,13 +97,18 @@ class Command(BaseCommand):
             ("nankai", "南开区委组织部", r["120104000000"], "district_admin"),
             ("street", f"{street.name}工作人员", street, "street_staff"),
             ("center", f"{community.short_name}党群服务中心", community, "center_staff"),
+            ("head", f"{community.short_name}党群服务中心负责人", community, "center_head"),
             ("leader", "河西区包保领导", r["120103000000"], "inspector"),
         ]
         for username, display, unit, role in people:
+            if User.objects.filter(username=username).exists():
+                continue  # a demo built before this account was added keeps its others
             user = accounts.create_staff(
                 None, username=username, password=PASSWORD, display_name=display, org_unit=unit
             )
             accounts.assign_role(None, user, role, unit)
+        if User.objects.filter(username="admin").exists():
+            return
         accounts.create_staff(
             None, username="admin", password=PASSWORD, display_name="系统管理员", superuser=True
         )
