@@ -6,25 +6,28 @@ from __future__ import annotations
 
 from datetime import date
 
-from lianxin.core.workdays import calendar
+from lianxin.core.workdays import WorkingCalendar, calendar
+
+
+def due_dates(
+    received: date, working_days: int, cal: WorkingCalendar | None = None
+) -> tuple[date, date]:
+    """(deadline, grave deadline) from one read of the calendar (or over `cal`, for a caller
+    that keeps one): past the grave deadline the case is 3× over its time limit and escalates
+    to the district."""
+    cal = cal or calendar()
+    return (
+        cal.add_working_days(received, working_days),
+        cal.add_working_days(received, working_days * 3),
+    )
 
 
 def deadline(received: date, working_days: int) -> date:
-    return calendar().add_working_days(received, working_days)
+    return due_dates(received, working_days)[0]
 
 
 def grave_deadline(received: date, working_days: int) -> date:
-    """Past this day the case is 3× over its time limit and escalates to the district."""
-    return deadline(received, working_days * 3)
-
-
-def due_dates(received: date, working_days: int) -> tuple[date, date]:
-    """(deadline, grave deadline) from one read of the calendar."""
-    days = calendar()
-    return (
-        days.add_working_days(received, working_days),
-        days.add_working_days(received, working_days * 3),
-    )
+    return due_dates(received, working_days)[1]
 
 
 def overdue_level(today: date, due: date, grave: date) -> int:

@@ -393,11 +393,10 @@ class ServicesDemo:
 
     def due_dates(self, received: date, days: int) -> tuple[date, date]:
         """lianxin.services.deadlines' (deadline, grave deadline), over the calendar loaded once
-        (its functions read the calendar from the database on every call)."""
+        and remembered per (day, limit): the demo asks tens of thousands of times."""
         key = (received, days)
         if key not in self.deadline_memo:
-            due = self.cal.add_working_days(received, days)
-            self.deadline_memo[key] = (due, self.cal.add_working_days(received, days * 3))
+            self.deadline_memo[key] = deadlines.due_dates(received, days, self.cal)
         return self.deadline_memo[key]
 
     def limit_on(self, item: ServiceItem, day: date) -> int:
